@@ -1,0 +1,40 @@
+"""Writing the audit trail. Services call audit_record inside their own transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from bcrp.models import AuditEvent
+
+if TYPE_CHECKING:
+    from bcrp.models import User
+    from partnerships.models import Partnership
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    partnership: Partnership | None = None,
+    target: models.Model | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        partnership=partnership,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=str(target.pk) if target is not None else "",
+        ip=ip,
+        detail=detail or {},
+    )

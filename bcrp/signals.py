@@ -1,0 +1,38 @@
+"""Sign-ins and failed sign-ins go to the audit trail (Django reports them only as signals)."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from bcrp.audit import audit_record, client_ip
+from bcrp.models import User
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    audit_record(action="auth.login", actor=user, target=user, ip=client_ip(request))
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="auth.logout", actor=user, target=user, ip=client_ip(request))
+
+
+@receiver(user_login_failed)
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Only whether the account exists, never the address typed: a mistyped e-mail is personal
+    # data about somebody else.
+    email = str(credentials.get("username") or credentials.get("email") or "").lower()
+    user = User.objects.filter(email=email).only("pk").first() if email else None
+    audit_record(
+        action="auth.login_failed",
+        actor=None,
+        target=user,
+        ip=client_ip(request),
+        detail={"known_account": user is not None},
+    )

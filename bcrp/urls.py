@@ -1,0 +1,26 @@
+"""Top-level URLs. Everything tenant-scoped lives under /p/<slug>/ (partnerships.urls)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from bcrp import views
+from partnerships import views as partnership_views
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "invite/<str:token>/",
+        partnership_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path("p/<slug:slug>/", include("partnerships.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Incident reports from members and their review."""

@@ -1,0 +1,1 @@
+"""Offender profiles, galleries, images and exclusions."""

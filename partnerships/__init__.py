@@ -1,0 +1,1 @@
+"""Partnerships (the tenants), their businesses, premises and people."""

@@ -1,0 +1,252 @@
+"""Partnership (the tenant), Business, Premises, Membership and Invitation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    MEMBER = "member", "Member"
+    POLICE = "police", "Police liaison"
+
+
+class Partnership(models.Model):
+    """One BCRP. Owns one guardian group per role; every tenant record hangs off it."""
+
+    name = models.CharField("name", max_length=120, unique=True)
+    slug = models.SlugField(
+        "short name in URLs", max_length=50, unique=True, help_text="Used in /p/<slug>/ addresses."
+    )
+    police_force_area = models.CharField("police force area", max_length=120, blank=True)
+    retention_months = models.PositiveSmallIntegerField(
+        "retention period (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Profiles with no activity for this long are archived.",
+    )
+    records_perceived_ethnicity = models.BooleanField(
+        "records perceived ethnicity",
+        default=False,
+        help_text=(
+            "Special-category data (UK GDPR Art. 9): off unless the scheme has a lawful basis."
+        ),
+    )
+    admin_group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="partnership_as_admins", editable=False
+    )
+    member_group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="partnership_as_members", editable=False
+    )
+    police_group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="partnership_as_police", editable=False
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+
+    class Meta:
+        verbose_name = "partnership"
+        verbose_name_plural = "partnerships"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def group_for(self, role: str) -> Group:
+        return {
+            Role.ADMIN: self.admin_group,
+            Role.MEMBER: self.member_group,
+            Role.POLICE: self.police_group,
+        }[Role(role)]
+
+    @property
+    def groups(self) -> list[Group]:
+        return [self.admin_group, self.member_group, self.police_group]
+
+
+class Business(models.Model):
+    """A member organisation (a retailer, a pub company) within one partnership."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="businesses", verbose_name="partnership"
+    )
+    name = models.CharField("name", max_length=150)
+    contact_email = models.EmailField("contact e-mail", blank=True)
+    contact_phone = models.CharField("contact phone", max_length=30, blank=True)
+    created_at = models.DateTimeField("created", default=timezone.now)
+
+    class Meta:
+        verbose_name = "business"
+        verbose_name_plural = "businesses"
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"],
+                name="business_unique_name_in_partnership",
+                violation_error_message="This partnership already has a business of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+
+
+def normalise_postcode(value: str) -> str:
+    compact = re.sub(r"\s+", "", value or "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+class Premises(models.Model):
+    """A shop or venue of a business."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="premises", verbose_name="business"
+    )
+    name = models.CharField("name", max_length=150)
+    address = models.CharField("address", max_length=300, blank=True)
+    postcode = models.CharField("postcode", max_length=10)
+    created_at = models.DateTimeField("created", default=timezone.now)
+
+    class Meta:
+        verbose_name = "premises"
+        verbose_name_plural = "premises"
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "name"],
+                name="premises_unique_name_in_business",
+                violation_error_message="This business already has premises of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postcode})"
+
+
+class Membership(models.Model):
+    """A person's role in one partnership. Ended memberships are kept for the record."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name="user",
+    )
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name="partnership",
+    )
+    role = models.CharField("role", max_length=10, choices=Role.choices)
+    business = models.ForeignKey(
+        Business,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="business",
+    )
+    premises = models.ForeignKey(
+        Premises,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="usual premises",
+    )
+    created_at = models.DateTimeField("since", default=timezone.now)
+    ended_at = models.DateTimeField("ended", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "membership"
+        verbose_name_plural = "memberships"
+        ordering = ("partnership", "role", "user__email")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "partnership"],
+                condition=Q(ended_at__isnull=True),
+                name="membership_one_active_per_partnership",
+                violation_error_message="This person already belongs to this partnership.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.partnership}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-time link, sent by e-mail, that makes its holder a member in a given role."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name="partnership",
+    )
+    email = models.EmailField("e-mail address")
+    role = models.CharField("role", max_length=10, choices=Role.choices)
+    business = models.ForeignKey(
+        Business,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="business",
+    )
+    premises = models.ForeignKey(
+        Premises,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name="usual premises",
+    )
+    # Only the SHA-256 of the token is stored: a database dump cannot be used to join.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="invited by",
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    sent_at = models.DateTimeField("e-mail sent", null=True, blank=True)
+    accepted_at = models.DateTimeField("accepted", null=True, blank=True)
+    revoked_at = models.DateTimeField("withdrawn", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.partnership}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

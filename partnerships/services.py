@@ -1,0 +1,315 @@
+"""Writes for partnerships: each one transaction that validates, writes and audits."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from bcrp.audit import audit_record
+from partnerships.models import (
+    Business,
+    Invitation,
+    Membership,
+    Partnership,
+    Premises,
+    Role,
+    normalise_postcode,
+    token_hash,
+)
+
+if TYPE_CHECKING:
+    from bcrp.models import User
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    name: str,
+    slug: str,
+    police_force_area: str = "",
+    retention_months: int = 12,
+    records_perceived_ethnicity: bool = False,
+    actor: User | None = None,
+) -> Partnership:
+    groups = {role: Group.objects.create(name=f"partnership:{slug}:{role}") for role in Role.values}
+    partnership = Partnership.objects.create(
+        name=name,
+        slug=slug,
+        police_force_area=police_force_area,
+        retention_months=retention_months,
+        records_perceived_ethnicity=records_perceived_ethnicity,
+        admin_group=groups[Role.ADMIN],
+        member_group=groups[Role.MEMBER],
+        police_group=groups[Role.POLICE],
+    )
+    audit_record(
+        action="partnership.create", actor=actor, partnership=partnership, target=partnership
+    )
+    return partnership
+
+
+def _sync_groups(membership: Membership) -> None:
+    """Put the user in exactly the group their membership's role calls for (none if ended)."""
+    partnership = membership.partnership
+    membership.user.groups.remove(*partnership.groups)
+    if membership.ended_at is None:
+        membership.user.groups.add(partnership.group_for(membership.role))
+
+
+def _check_business_and_premises(
+    partnership: Partnership, business: Business | None, premises: Premises | None
+) -> None:
+    if business is not None and business.partnership_id != partnership.pk:
+        raise ValidationError({"business": "That business is not in this partnership."})
+    if premises is not None:
+        if premises.business.partnership_id != partnership.pk:
+            raise ValidationError({"premises": "Those premises are not in this partnership."})
+        if business is not None and premises.business_id != business.pk:
+            raise ValidationError({"premises": "Those premises belong to another business."})
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    partnership: Partnership,
+    user: User,
+    role: str,
+    business: Business | None = None,
+    premises: Premises | None = None,
+    actor: User | None,
+    ip: str | None = None,
+) -> Membership:
+    _check_business_and_premises(partnership, business, premises)
+    if Membership.objects.filter(user=user, partnership=partnership, ended_at=None).exists():
+        raise ValidationError("This person already belongs to this partnership.")
+    membership = Membership.objects.create(
+        user=user, partnership=partnership, role=role, business=business, premises=premises
+    )
+    _sync_groups(membership)
+    audit_record(
+        action="membership.add",
+        actor=actor,
+        partnership=partnership,
+        target=membership,
+        ip=ip,
+        detail={"user_id": user.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change(
+    *,
+    membership: Membership,
+    role: str,
+    business: Business | None = None,
+    premises: Premises | None = None,
+    actor: User | None,
+    ip: str | None = None,
+) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended_at is not None:
+        raise ValidationError("This membership has ended.")
+    _check_business_and_premises(membership.partnership, business, premises)
+    old_role = membership.role
+    if old_role == Role.ADMIN and role != Role.ADMIN:
+        _refuse_removing_last_admin(membership)
+    membership.role = role
+    membership.business = business
+    membership.premises = premises
+    membership.save(update_fields=["role", "business", "premises"])
+    _sync_groups(membership)
+    audit_record(
+        action="membership.change",
+        actor=actor,
+        partnership=membership.partnership,
+        target=membership,
+        ip=ip,
+        detail={"user_id": membership.user_id, "from_role": old_role, "to_role": role},
+    )
+    return membership
+
+
+def _refuse_removing_last_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        partnership_id=membership.partnership_id, role=Role.ADMIN, ended_at=None
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError(
+            "A partnership needs at least one administrator: appoint another one first."
+        )
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, actor: User | None, ip: str | None = None) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.ended_at is not None:
+        return
+    if membership.role == Role.ADMIN:
+        _refuse_removing_last_admin(membership)
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["ended_at"])
+    _sync_groups(membership)
+    audit_record(
+        action="membership.end",
+        actor=actor,
+        partnership=membership.partnership,
+        target=membership,
+        ip=ip,
+        detail={"user_id": membership.user_id, "role": membership.role},
+    )
+
+
+@transaction.atomic
+def business_save(
+    *, partnership: Partnership, business: Business, actor: User, ip: str | None = None
+) -> Business:
+    created = business.pk is None
+    business.partnership = partnership
+    business.full_clean()
+    business.save()
+    audit_record(
+        action="business.create" if created else "business.change",
+        actor=actor,
+        partnership=partnership,
+        target=business,
+        ip=ip,
+    )
+    return business
+
+
+@transaction.atomic
+def premises_save(
+    *, partnership: Partnership, premises: Premises, actor: User, ip: str | None = None
+) -> Premises:
+    if premises.business.partnership_id != partnership.pk:
+        raise ValidationError({"business": "That business is not in this partnership."})
+    created = premises.pk is None
+    premises.postcode = normalise_postcode(premises.postcode)
+    premises.full_clean()
+    premises.save()
+    audit_record(
+        action="premises.create" if created else "premises.change",
+        actor=actor,
+        partnership=partnership,
+        target=premises,
+        ip=ip,
+    )
+    return premises
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    partnership: Partnership,
+    email: str,
+    role: str,
+    business: Business | None = None,
+    premises: Premises | None = None,
+    actor: User,
+    ip: str | None = None,
+) -> tuple[Invitation, str]:
+    """Create an invitation and send its e-mail once committed. Returns it and the raw token."""
+    from partnerships.tasks import invitation_send
+
+    _check_business_and_premises(partnership, business, premises)
+    email = email.strip().lower()
+    if Membership.objects.filter(
+        partnership=partnership, user__email=email, ended_at=None
+    ).exists():
+        raise ValidationError({"email": "This person already belongs to this partnership."})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        partnership=partnership,
+        email=email,
+        role=role,
+        business=business,
+        premises=premises,
+        token_hash=token_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    audit_record(
+        action="invitation.create",
+        actor=actor,
+        partnership=partnership,
+        target=invitation,
+        ip=ip,
+        detail={"role": role},
+    )
+    # The token only ever lives in the message; a sweep cannot resend it, so a lost message
+    # means the administrator invites again.
+    invitation_send.delay_on_commit(invitation.pk, token)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membership:
+    invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
+    if invitation is None or not invitation.is_open:
+        raise ValidationError("This invitation link has expired or has already been used.")
+    if invitation.email != user.email.lower():
+        raise ValidationError("This invitation was sent to a different e-mail address.")
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership_add(
+        partnership=invitation.partnership,
+        user=user,
+        role=invitation.role,
+        business=invitation.business,
+        premises=invitation.premises,
+        actor=user,
+        ip=ip,
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User, ip: str | None = None) -> None:
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        action="invitation.revoke",
+        actor=actor,
+        partnership=invitation.partnership,
+        target=invitation,
+        ip=ip,
+    )
+
+
+def invitation_send_email(*, invitation_id: int, token: str) -> bool:
+    """Send the invitation e-mail unless it was sent already; True when a message went out.
+
+    Sent first and marked after: a crash in between means one duplicate e-mail, never none.
+    """
+    invitation = (
+        Invitation.objects.select_related("partnership", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.sent_at is not None or not invitation.is_open:
+        return False
+    link = f"{settings.SITE_URL.rstrip('/')}/invite/{token}/"
+    inviter = invitation.invited_by.get_full_name() if invitation.invited_by else "An administrator"
+    send_mail(
+        subject=f"You are invited to {invitation.partnership.name}",
+        message=(
+            f"{inviter} has invited you to join {invitation.partnership.name} as "
+            f"{invitation.get_role_display().lower()}.\n\n"
+            f"Open this link to accept (it works once, until "
+            f"{timezone.localtime(invitation.expires_at):%d %B %Y %H:%M}):\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+    Invitation.objects.filter(pk=invitation.pk, sent_at=None).update(sent_at=timezone.now())
+    return True

@@ -1,0 +1,365 @@
+"""Partnership pages: home, people, businesses and premises, invitations."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from bcrp.audit import client_ip
+from bcrp.tenancy import ADMIN_ONLY, PartnershipMixin
+from partnerships import selectors, services
+from partnerships.forms import (
+    AccountForm,
+    BusinessForm,
+    InvitationForm,
+    MembershipForm,
+    PremisesForm,
+)
+from partnerships.models import Business, Membership, Premises, Role
+
+
+def _form_errors_from(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class PartnershipHomeView(PartnershipMixin, TemplateView):
+    template_name = "partnerships/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.membership.role == Role.ADMIN:
+            context["counts"] = {
+                "people": selectors.memberships_for(self.partnership).count(),
+                "businesses": selectors.businesses_for(self.partnership).count(),
+                "premises": selectors.premises_for(self.partnership).count(),
+                "invitations": selectors.invitations_open_for(self.partnership).count(),
+            }
+        return context
+
+
+class PeopleView(PartnershipMixin, TemplateView):
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/people.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = selectors.memberships_for(self.partnership)
+        context["invitations"] = selectors.invitations_open_for(self.partnership)
+        return context
+
+
+class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/form.html"
+    form_class = InvitationForm
+    extra_context = {"title": "Invite a person", "submit": "Send invitation"}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "partnership": self.partnership}
+
+    def form_valid(self, form: InvitationForm) -> HttpResponse:
+        try:
+            invitation, _token = services.invitation_create(
+                partnership=self.partnership,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                business=form.cleaned_data["business"],
+                premises=form.cleaned_data["premises"],
+                actor=self.request.user,  # type: ignore[arg-type]
+                ip=client_ip(self.request),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Invitation sent to {invitation.email}.")
+        return redirect("partnerships:people", slug=self.partnership.slug)
+
+
+class InvitationRevokeView(PartnershipMixin, View):
+    allowed_roles = ADMIN_ONLY
+    http_method_names: ClassVar[list[str]] = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        invitation = get_object_or_404(selectors.invitations_for(self.partnership), pk=pk)
+        services.invitation_revoke(
+            invitation=invitation,
+            actor=request.user,  # type: ignore[arg-type]
+            ip=client_ip(request),
+        )
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+        return redirect("partnerships:people", slug=slug)
+
+
+class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/form.html"
+    form_class = MembershipForm
+
+    def get_membership(self) -> Membership:
+        return get_object_or_404(selectors.memberships_for(self.partnership), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        membership = self.get_membership()
+        return {
+            **super().get_form_kwargs(),
+            "partnership": self.partnership,
+            "initial": {
+                "role": membership.role,
+                "business": membership.business,
+                "premises": membership.premises,
+            },
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        membership = self.get_membership()
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=f"Role of {membership.user}",
+            submit="Save",
+            end_url=reverse(
+                "partnerships:membership-end",
+                kwargs={"slug": self.partnership.slug, "pk": membership.pk},
+            ),
+        )
+        return context
+
+    def form_valid(self, form: MembershipForm) -> HttpResponse:
+        try:
+            services.membership_change(
+                membership=self.get_membership(),
+                role=form.cleaned_data["role"],
+                business=form.cleaned_data["business"],
+                premises=form.cleaned_data["premises"],
+                actor=self.request.user,  # type: ignore[arg-type]
+                ip=client_ip(self.request),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Membership updated.")
+        return redirect("partnerships:people", slug=self.partnership.slug)
+
+
+class MembershipEndView(PartnershipMixin, TemplateView):
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/confirm.html"
+
+    def get_membership(self) -> Membership:
+        return get_object_or_404(selectors.memberships_for(self.partnership), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        membership = self.get_membership()
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=f"Remove {membership.user} from {self.partnership}?",
+            explanation="They lose access to this partnership at once. The record is kept.",
+            submit="Remove",
+        )
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        membership = self.get_membership()
+        try:
+            services.membership_end(
+                membership=membership,
+                actor=request.user,  # type: ignore[arg-type]
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("partnerships:membership-change", slug=slug, pk=pk)
+        messages.success(request, f"{membership.user} no longer belongs to {self.partnership}.")
+        return redirect("partnerships:people", slug=slug)
+
+
+class TenantListView(PartnershipMixin, TemplateView):
+    """A list of one kind of record of this partnership, named by its selector."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/list.html"
+    title: ClassVar[str]
+    add_url_name: ClassVar[str]
+    edit_url_name: ClassVar[str]
+    columns: ClassVar[tuple[tuple[str, str], ...]]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=self.title,
+            headers=[label for label, _attr in self.columns],
+            rows=[
+                (obj.pk, [getattr(obj, attr) for _label, attr in self.columns])
+                for obj in self.get_queryset()
+            ],
+            add_url_name=self.add_url_name,
+            edit_url_name=self.edit_url_name,
+        )
+        return context
+
+
+class TenantEditView(PartnershipMixin, FormView[Any]):
+    """Create (no pk) or change (pk) one record of this partnership through its service."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/form.html"
+    noun: ClassVar[str]
+    list_url_name: ClassVar[str]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def save(self, instance: Model) -> Model:
+        raise NotImplementedError
+
+    def get_object(self) -> Model | None:
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.get_object()
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        editing = "pk" in self.kwargs
+        context["title"] = f"Edit {self.noun}" if editing else f"Add {self.noun}"
+        context["submit"] = "Save" if editing else f"Add {self.noun}"
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            saved = self.save(form.save(commit=False))
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {saved}.")
+        return redirect(self.list_url_name, slug=self.partnership.slug)
+
+
+class BusinessListView(TenantListView):
+    title = "Businesses"
+    add_url_name = "partnerships:business-add"
+    edit_url_name = "partnerships:business-edit"
+    columns = (("Name", "name"), ("Contact e-mail", "contact_email"), ("Phone", "contact_phone"))
+
+    def get_queryset(self) -> QuerySet[Business]:
+        return selectors.businesses_for(self.partnership)
+
+
+class BusinessEditView(TenantEditView):
+    form_class = BusinessForm
+    noun = "business"
+    list_url_name = "partnerships:businesses"
+
+    def get_queryset(self) -> QuerySet[Business]:
+        return selectors.businesses_for(self.partnership)
+
+    def save(self, instance: Model) -> Model:
+        assert isinstance(instance, Business)
+        return services.business_save(
+            partnership=self.partnership,
+            business=instance,
+            actor=self.request.user,  # type: ignore[arg-type]
+            ip=client_ip(self.request),
+        )
+
+
+class PremisesListView(TenantListView):
+    title = "Premises"
+    add_url_name = "partnerships:premises-add"
+    edit_url_name = "partnerships:premises-edit"
+    columns = (("Name", "name"), ("Business", "business"), ("Postcode", "postcode"))
+
+    def get_queryset(self) -> QuerySet[Premises]:
+        return selectors.premises_for(self.partnership)
+
+
+class PremisesEditView(TenantEditView):
+    form_class = PremisesForm
+    noun = "premises"
+    list_url_name = "partnerships:premises"
+
+    def get_queryset(self) -> QuerySet[Premises]:
+        return selectors.premises_for(self.partnership)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "partnership": self.partnership}
+
+    def save(self, instance: Model) -> Model:
+        assert isinstance(instance, Premises)
+        return services.premises_save(
+            partnership=self.partnership,
+            premises=instance,
+            actor=self.request.user,  # type: ignore[arg-type]
+            ip=client_ip(self.request),
+        )
+
+
+class InvitationAcceptView(View):
+    """The one-time link from an invitation e-mail. Outside /p/: the holder is not a member yet."""
+
+    template_name = "partnerships/invitation_accept.html"
+
+    def _invitation(self, token: str) -> Any:
+        invitation = selectors.invitation_by_token(token)
+        if invitation is None:
+            raise Http404("This invitation link has expired or has already been used.")
+        return invitation
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        invitation = self._invitation(token)
+        return render(request, self.template_name, self._context(request, invitation, None))
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        invitation = self._invitation(token)
+        user_model = get_user_model()
+        existing = user_model.objects.filter(email=invitation.email).first()
+        form = None
+        if existing is None:
+            form = AccountForm(request.POST)
+            if not form.is_valid():
+                return render(request, self.template_name, self._context(request, invitation, form))
+            with transaction.atomic():
+                user = user_model.objects.create_user(  # type: ignore[attr-defined]
+                    email=invitation.email,
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+                services.invitation_accept(token=token, user=user, ip=client_ip(request))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        elif request.user.is_authenticated and request.user.pk == existing.pk:
+            services.invitation_accept(token=token, user=existing, ip=client_ip(request))
+        else:
+            return redirect(f"{reverse('login')}?next={request.path}")
+        messages.success(request, f"Welcome to {invitation.partnership.name}.")
+        return redirect("partnerships:home", slug=invitation.partnership.slug)
+
+    def _context(self, request: HttpRequest, invitation: Any, form: Any) -> dict[str, Any]:
+        has_account = get_user_model().objects.filter(email=invitation.email).exists()
+        return {
+            "invitation": invitation,
+            "has_account": has_account,
+            "signed_in_as_invitee": request.user.is_authenticated
+            and getattr(request.user, "email", None) == invitation.email,
+            "form": form if form is not None else (None if has_account else AccountForm()),
+        }

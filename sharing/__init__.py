@@ -1,0 +1,1 @@
+"""The consent graph between partnerships and everything that enforces it."""

@@ -1,0 +1,201 @@
+"""Fixtures named after the people in them: admin_a, member_a, police_a, admin_b, outsider.
+
+Everything runs on real services: the PostgreSQL and Redis from DATABASE_URL / REDIS_URL (or the
+embedded ones), a real Celery worker process, and Debian's Chromium for browser tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from bcrp import embedded
+from bcrp.celery import app as celery_app
+from bcrp.models import User
+from partnerships.models import Partnership, Role
+from tests.factories import PASSWORD, UserFactory, partnership_make, person_in
+
+# Each run has its own queue, so a `make run` worker on the same Redis never takes test work.
+TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+celery_app.conf.task_default_queue = TEST_QUEUE
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # Stop the embedded servers only if this test run started them.
+    embedded.stop_services(settings.EMBEDDED)
+
+
+@pytest.fixture
+def partnership_a(db: None) -> Partnership:
+    return partnership_make("alpha", "Alpha BCRP")
+
+
+@pytest.fixture
+def partnership_b(db: None) -> Partnership:
+    return partnership_make("bravo", "Bravo BCRP")
+
+
+@pytest.fixture
+def admin_a(partnership_a: Partnership) -> User:
+    return person_in(partnership_a, Role.ADMIN, email="admin.a@example.org")
+
+
+@pytest.fixture
+def member_a(partnership_a: Partnership) -> User:
+    return person_in(partnership_a, Role.MEMBER, email="member.a@example.org")
+
+
+@pytest.fixture
+def police_a(partnership_a: Partnership) -> User:
+    return person_in(partnership_a, Role.POLICE, email="police.a@example.org")
+
+
+@pytest.fixture
+def admin_b(partnership_b: Partnership) -> User:
+    return person_in(partnership_b, Role.ADMIN, email="admin.b@example.org")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(email="outsider@example.org")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.email, password=PASSWORD)
+    return client
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A real `celery worker` process on the real broker, using the test database."""
+    mail_dir = tmp_path_factory.mktemp("mail")
+    hostname = f"{TEST_QUEUE}@localhost"
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_QUEUE": TEST_QUEUE,
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "bcrp",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                TEST_QUEUE,
+                "--hostname",
+                hostname,
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel",
+                "INFO",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[hostname], timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+        yield {"hostname": hostname, "mail_dir": mail_dir, "log": log_path}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(TEST_QUEUE)
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Browser tests must run in CI: {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,160 @@
+"""Every page under /p/<slug>/, found from the URLconf, refuses people outside the partnership.
+
+New pages are covered without new tests: they are discovered by walking the URL resolver. The
+`world` fixture holds one of each record a page may be about; add new kinds there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bcrp.models import User
+from bcrp.tenancy import PartnershipMixin
+from partnerships import services
+from partnerships.models import Partnership, Role
+from tests.conftest import client_for
+from tests.factories import BusinessFactory, PremisesFactory, membership_of
+
+TENANT_PREFIX = "p/<slug:slug>/"
+CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        else:
+            yield route, entry
+
+
+def tenant_routes() -> list[tuple[str, URLPattern]]:
+    return [
+        (route, pattern)
+        for route, pattern in _walk(get_resolver().url_patterns)
+        if route.startswith(TENANT_PREFIX)
+    ]
+
+
+def build_urls(route: str, slug: str, ids: list[int]) -> list[str]:
+    """The route filled in for the partnership, once per candidate id if it takes one."""
+    names = [m.group("name") for m in CONVERTER.finditer(route)]
+    other = [name for name in names if name != "slug"]
+    if not other:
+        return ["/" + CONVERTER.sub(slug, route)]
+    assert other == ["pk"], f"teach this test how to fill {other} in {route}"
+    return [
+        "/" + CONVERTER.sub(lambda m, i=i: slug if m.group("name") == "slug" else str(i), route)
+        for i in ids
+    ]
+
+
+@pytest.fixture
+def world(partnership_a: Partnership, admin_a: User, member_a: User, police_a: User) -> list[int]:
+    """One record of each kind a page under /p/alpha/ can be about; their ids."""
+    business = BusinessFactory(partnership=partnership_a)
+    premises = PremisesFactory(business=business)
+    invitation, _ = services.invitation_create(
+        partnership=partnership_a, email="new@example.org", role=Role.POLICE, actor=admin_a
+    )
+    return [
+        business.pk,
+        premises.pk,
+        invitation.pk,
+        membership_of(member_a, partnership_a).pk,
+    ]
+
+
+def insider_url(route: str, partnership: Partnership, admin: User, ids: list[int]) -> str:
+    """A URL for the route that the partnership's administrator can reach (not 404)."""
+    client = client_for(admin)
+    for url in build_urls(route, partnership.slug, ids):
+        if client.get(url).status_code != 404:
+            return url
+    raise AssertionError(f"no record in `world` makes {route} reachable; add one")
+
+
+def test_routes_are_discovered() -> None:
+    routes = [route for route, _ in tenant_routes()]
+    assert TENANT_PREFIX in routes
+    assert len(routes) >= 10
+
+
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
+def test_every_tenant_view_uses_the_partnership_mixin(route: str) -> None:
+    pattern = dict(tenant_routes())[route]
+    view_class = getattr(pattern.callback, "view_class", None)
+    assert view_class is not None and issubclass(view_class, PartnershipMixin), route
+
+
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
+def test_outsiders_get_404(
+    route: str,
+    world: list[int],
+    partnership_a: Partnership,
+    admin_a: User,
+    admin_b: User,
+    outsider: User,
+) -> None:
+    url = insider_url(route, partnership_a, admin_a, world)
+    for stranger in (outsider, admin_b):
+        client = client_for(stranger)
+        assert client.get(url).status_code == 404, (stranger.email, url)
+        assert client.post(url, {"email": "x@example.org"}).status_code == 404, (stranger, url)
+
+
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes() if "pk>" in route])
+def test_another_partnerships_records_are_404_under_your_own_slug(
+    route: str, world: list[int], partnership_b: Partnership, admin_b: User
+) -> None:
+    client = client_for(admin_b)
+    for url in build_urls(route, partnership_b.slug, world):
+        assert client.get(url).status_code in {404, 405}, url
+
+
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
+def test_roles_without_access_get_403(
+    route: str,
+    world: list[int],
+    partnership_a: Partnership,
+    admin_a: User,
+    member_a: User,
+    police_a: User,
+) -> None:
+    url = insider_url(route, partnership_a, admin_a, world)
+    allowed = dict(tenant_routes())[route].callback.view_class.allowed_roles  # type: ignore[attr-defined]
+    for user, role in ((member_a, Role.MEMBER), (police_a, Role.POLICE)):
+        status = client_for(user).get(url).status_code
+        if role in allowed:
+            assert status != 403, (role, url)
+        else:
+            assert status == 403, (role, url, status)
+
+
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
+def test_anonymous_is_sent_to_login(
+    route: str, world: list[int], partnership_a: Partnership, admin_a: User
+) -> None:
+    url = insider_url(route, partnership_a, admin_a, world)
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_unknown_partnership_is_404_like_any_other(outsider: User, db: None) -> None:
+    assert client_for(outsider).get("/p/no-such-partnership/").status_code == 404
+
+
+def test_ended_membership_loses_access(
+    partnership_a: Partnership, admin_a: User, police_a: User
+) -> None:
+    client = client_for(police_a)
+    assert client.get("/p/alpha/").status_code == 200
+    services.membership_end(membership=membership_of(police_a, partnership_a), actor=admin_a)
+    assert client.get("/p/alpha/").status_code == 404
