@@ -62,7 +62,7 @@ def postgres_url() -> tuple[str, bool]:
 
 
 def postgres_stop() -> None:
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     if _pg_running():
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PG_DIR, user="pgserver")

@@ -48,7 +48,7 @@ def check_celery() -> dict[str, Any]:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            replies = app.control.ping(timeout=1.0, connection=conn)
+            replies = app.control.ping(timeout=1.0, connection=conn) or []
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__, "workers": 0}
     workers = sorted(name for reply in replies for name in reply)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from bcrp.models import User
 from partnerships.models import (
     Business,
     Invitation,
@@ -17,11 +18,11 @@ from partnerships.models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
 
 
-def membership_active(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Membership | None:
-    if not user.is_authenticated:
+def membership_active(*, user: User | AnonymousUser, slug: str) -> Membership | None:
+    if not isinstance(user, User):
         return None
     return (
         Membership.objects.select_related("partnership", "business", "premises")
@@ -30,7 +31,7 @@ def membership_active(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> M
     )
 
 
-def memberships_of_user(user: AbstractBaseUser) -> QuerySet[Membership]:
+def memberships_of_user(user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("partnership")
         .filter(user=user, ended_at=None)

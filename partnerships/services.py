@@ -247,7 +247,7 @@ def invitation_create(
     )
     # The token only ever lives in the message; a sweep cannot resend it, so a lost message
     # means the administrator invites again.
-    invitation_send.delay_on_commit(invitation.pk, token)
+    transaction.on_commit(lambda: invitation_send.delay(invitation.pk, token))
     return invitation, token
 
 

@@ -92,7 +92,7 @@ class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
 
 class InvitationRevokeView(PartnershipMixin, View):
     allowed_roles = ADMIN_ONLY
-    http_method_names: ClassVar[list[str]] = ["post"]
+    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         invitation = get_object_or_404(selectors.invitations_for(self.partnership), pk=pk)
@@ -340,7 +340,7 @@ class InvitationAcceptView(View):
             if not form.is_valid():
                 return render(request, self.template_name, self._context(request, invitation, form))
             with transaction.atomic():
-                user = user_model.objects.create_user(  # type: ignore[attr-defined]
+                user = user_model.objects.create_user(
                     email=invitation.email,
                     password=form.cleaned_data["password1"],
                     full_name=form.cleaned_data["full_name"],

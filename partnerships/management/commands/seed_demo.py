@@ -53,7 +53,7 @@ class Command(BaseCommand):
                     name=premises_name,
                     defaults={"address": address, "postcode": postcode},
                 )
-                slug = spec["slug"]
+                slug = str(spec["slug"])
                 people = [
                     (f"admin.{slug}@example.org", f"{spec['name']} Manager", Role.ADMIN),
                     (f"member.{slug}@example.org", f"Shop Worker ({slug})", Role.MEMBER),
@@ -85,9 +85,7 @@ class Command(BaseCommand):
         user = user_model.objects.filter(email=email).first()
         if user is None:
             create = (
-                user_model.objects.create_superuser  # type: ignore[attr-defined]
-                if superuser
-                else user_model.objects.create_user  # type: ignore[attr-defined]
+                user_model.objects.create_superuser if superuser else user_model.objects.create_user
             )
             user = create(email=email, password=DEMO_PASSWORD, full_name=full_name)
         return user
