@@ -11,6 +11,7 @@ import os
 import subprocess
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,12 +161,22 @@ def stop_services(started: Started) -> None:
         postgres_stop()
 
 
+def _local_secret(name: str, make: Callable[[], str]) -> str:
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def local_secret_key() -> str:
     import secrets
 
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _local_secret("secret_key", lambda: secrets.token_urlsafe(50))
+
+
+def local_image_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return _local_secret("image_key", lambda: Fernet.generate_key().decode())

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "guardian",
     "django_htmx",
@@ -137,6 +138,14 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BCRP platform <no-reply@localhost>")
 
+# Images are encrypted at rest with Fernet keys: the first encrypts, all decrypt (rotation).
+# A development machine gets one key kept under var/.
+IMAGE_ENCRYPTION_KEYS = env_list("IMAGE_ENCRYPTION_KEYS") or [embedded.local_image_key()]
+IMAGE_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+IMAGE_MAX_SIDE = 4096
+IMAGE_THUMBNAIL_SIDE = 320
+
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
 # Celery: Redis broker; work is enqueued on commit and acknowledged only when done.
@@ -152,6 +161,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "beat-heartbeat": {"task": "bcrp.tasks.beat_heartbeat", "schedule": 60.0},
+    "images-sweep": {"task": "offenders.tasks.images_sweep", "schedule": 5 * 60.0},
 }
 
 REST_FRAMEWORK = {

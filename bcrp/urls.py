@@ -22,5 +22,6 @@ urlpatterns = [
         name="invitation-accept",
     ),
     path("p/<slug:slug>/", include("partnerships.urls")),
+    path("p/<slug:slug>/", include("offenders.urls")),
     path("admin/", admin.site.urls),
 ]

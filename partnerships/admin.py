@@ -17,6 +17,7 @@ class PartnershipAdminForm(forms.ModelForm[Partnership]):
             "name",
             "slug",
             "police_force_area",
+            "reference_prefix",
             "retention_months",
             "records_perceived_ethnicity",
         )
@@ -38,6 +39,7 @@ class PartnershipAdmin(admin.ModelAdmin[Partnership]):
             name=obj.name,
             slug=obj.slug,
             police_force_area=obj.police_force_area,
+            reference_prefix=obj.reference_prefix,
             retention_months=obj.retention_months,
             records_perceived_ethnicity=obj.records_perceived_ethnicity,
             actor=request.user,  # type: ignore[arg-type]

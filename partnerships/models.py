@@ -27,6 +27,15 @@ class Partnership(models.Model):
         "short name in URLs", max_length=50, unique=True, help_text="Used in /p/<slug>/ addresses."
     )
     police_force_area = models.CharField("police force area", max_length=120, blank=True)
+    reference_prefix = models.CharField(
+        "profile reference prefix",
+        max_length=5,
+        blank=True,
+        help_text="Starts every offender profile reference, as in WBC-00042. Left empty: initials.",
+    )
+    last_profile_number = models.PositiveIntegerField(
+        "last profile number", default=0, editable=False
+    )
     retention_months = models.PositiveSmallIntegerField(
         "retention period (months)",
         default=12,

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from bcrp.models import User
 
 
+def reference_prefix_for(name: str) -> str:
+    """Initials of the name's words, e.g. "Westbridge BCRP" -> "WB"; at most five letters."""
+    initials = "".join(word[0] for word in name.split() if word[:1].isalpha()).upper()
+    return (initials or "P")[:5]
+
+
 @transaction.atomic
 def partnership_create(
     *,
@@ -37,12 +43,14 @@ def partnership_create(
     police_force_area: str = "",
     retention_months: int = 12,
     records_perceived_ethnicity: bool = False,
+    reference_prefix: str = "",
     actor: User | None = None,
 ) -> Partnership:
     groups = {role: Group.objects.create(name=f"partnership:{slug}:{role}") for role in Role.values}
     partnership = Partnership.objects.create(
         name=name,
         slug=slug,
+        reference_prefix=reference_prefix or reference_prefix_for(name),
         police_force_area=police_force_area,
         retention_months=retention_months,
         records_perceived_ethnicity=records_perceived_ethnicity,

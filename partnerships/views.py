@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,13 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import client_ip
-from bcrp.tenancy import ADMIN_ONLY, PartnershipMixin
+from bcrp.tenancy import (
+    ADMIN_ONLY,
+    PartnershipMixin,
+    TenantEditView,
+    TenantListView,
+    form_errors_from,
+)
 from partnerships import selectors, services
 from partnerships.forms import (
     AccountForm,
@@ -27,14 +32,6 @@ from partnerships.forms import (
     PremisesForm,
 )
 from partnerships.models import Business, Membership, Premises, Role
-
-
-def _form_errors_from(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class PartnershipHomeView(PartnershipMixin, TemplateView):
@@ -65,7 +62,7 @@ class PeopleView(PartnershipMixin, TemplateView):
 
 class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
     allowed_roles = ADMIN_ONLY
-    template_name = "partnerships/form.html"
+    template_name = "tenant/form.html"
     form_class = InvitationForm
     extra_context = {"title": "Invite a person", "submit": "Send invitation"}
 
@@ -80,11 +77,11 @@ class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
                 role=form.cleaned_data["role"],
                 business=form.cleaned_data["business"],
                 premises=form.cleaned_data["premises"],
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.actor,
                 ip=client_ip(self.request),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Invitation sent to {invitation.email}.")
         return redirect("partnerships:people", slug=self.partnership.slug)
@@ -98,7 +95,7 @@ class InvitationRevokeView(PartnershipMixin, View):
         invitation = get_object_or_404(selectors.invitations_for(self.partnership), pk=pk)
         services.invitation_revoke(
             invitation=invitation,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=self.actor,
             ip=client_ip(request),
         )
         messages.success(request, f"Invitation to {invitation.email} withdrawn.")
@@ -107,7 +104,7 @@ class InvitationRevokeView(PartnershipMixin, View):
 
 class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
     allowed_roles = ADMIN_ONLY
-    template_name = "partnerships/form.html"
+    template_name = "tenant/form.html"
     form_class = MembershipForm
 
     def get_membership(self) -> Membership:
@@ -145,11 +142,11 @@ class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
                 role=form.cleaned_data["role"],
                 business=form.cleaned_data["business"],
                 premises=form.cleaned_data["premises"],
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.actor,
                 ip=client_ip(self.request),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Membership updated.")
         return redirect("partnerships:people", slug=self.partnership.slug)
@@ -157,7 +154,7 @@ class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
 
 class MembershipEndView(PartnershipMixin, TemplateView):
     allowed_roles = ADMIN_ONLY
-    template_name = "partnerships/confirm.html"
+    template_name = "tenant/confirm.html"
 
     def get_membership(self) -> Membership:
         return get_object_or_404(selectors.memberships_for(self.partnership), pk=self.kwargs["pk"])
@@ -177,7 +174,7 @@ class MembershipEndView(PartnershipMixin, TemplateView):
         try:
             services.membership_end(
                 membership=membership,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=self.actor,
                 ip=client_ip(request),
             )
         except ValidationError as error:
@@ -185,75 +182,6 @@ class MembershipEndView(PartnershipMixin, TemplateView):
             return redirect("partnerships:membership-change", slug=slug, pk=pk)
         messages.success(request, f"{membership.user} no longer belongs to {self.partnership}.")
         return redirect("partnerships:people", slug=slug)
-
-
-class TenantListView(PartnershipMixin, TemplateView):
-    """A list of one kind of record of this partnership, named by its selector."""
-
-    allowed_roles = ADMIN_ONLY
-    template_name = "partnerships/list.html"
-    title: ClassVar[str]
-    add_url_name: ClassVar[str]
-    edit_url_name: ClassVar[str]
-    columns: ClassVar[tuple[tuple[str, str], ...]]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        raise NotImplementedError
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context.update(
-            title=self.title,
-            headers=[label for label, _attr in self.columns],
-            rows=[
-                (obj.pk, [getattr(obj, attr) for _label, attr in self.columns])
-                for obj in self.get_queryset()
-            ],
-            add_url_name=self.add_url_name,
-            edit_url_name=self.edit_url_name,
-        )
-        return context
-
-
-class TenantEditView(PartnershipMixin, FormView[Any]):
-    """Create (no pk) or change (pk) one record of this partnership through its service."""
-
-    allowed_roles = ADMIN_ONLY
-    template_name = "partnerships/form.html"
-    noun: ClassVar[str]
-    list_url_name: ClassVar[str]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        raise NotImplementedError
-
-    def save(self, instance: Model) -> Model:
-        raise NotImplementedError
-
-    def get_object(self) -> Model | None:
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.get_object()
-        return kwargs
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        editing = "pk" in self.kwargs
-        context["title"] = f"Edit {self.noun}" if editing else f"Add {self.noun}"
-        context["submit"] = "Save" if editing else f"Add {self.noun}"
-        return context
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            saved = self.save(form.save(commit=False))
-        except ValidationError as error:
-            _form_errors_from(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Saved {saved}.")
-        return redirect(self.list_url_name, slug=self.partnership.slug)
 
 
 class BusinessListView(TenantListView):
@@ -279,7 +207,7 @@ class BusinessEditView(TenantEditView):
         return services.business_save(
             partnership=self.partnership,
             business=instance,
-            actor=self.request.user,  # type: ignore[arg-type]
+            actor=self.actor,
             ip=client_ip(self.request),
         )
 
@@ -310,7 +238,7 @@ class PremisesEditView(TenantEditView):
         return services.premises_save(
             partnership=self.partnership,
             premises=instance,
-            actor=self.request.user,  # type: ignore[arg-type]
+            actor=self.actor,
             ip=client_ip(self.request),
         )
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,14 +35,19 @@ celery_app.conf.task_default_queue = TEST_QUEUE
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
+TEST_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="bcrp-test-media-"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = TEST_MEDIA_ROOT
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     # Stop the embedded servers only if this test run started them.
     embedded.stop_services(settings.EMBEDDED)
+    shutil.rmtree(TEST_MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture
@@ -106,6 +112,7 @@ def celery_worker_process(
         "DATABASE_URL": database_url,
         "CELERY_QUEUE": TEST_QUEUE,
         "EMAIL_FILE_PATH": str(mail_dir),
+        "MEDIA_ROOT": str(TEST_MEDIA_ROOT),
         "DATABASE_CONN_MAX_AGE": "0",
     }
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 
 from bcrp.models import User
+from offenders import services as offender_services
+from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
 
@@ -60,3 +65,54 @@ def person_in(partnership: Partnership, role: str, **user_fields: Any) -> User:
 
 def membership_of(user: User, partnership: Partnership) -> Membership:
     return Membership.objects.get(user=user, partnership=partnership, ended_at=None)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory[OffenderProfile]):
+    """A profile saved directly; use offenders.services when the test is about creation."""
+
+    class Meta:
+        model = OffenderProfile
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"T-{n:05d}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    gender = "male"
+    build = "medium"
+    age_min = 25
+    age_max = 35
+
+    @factory.post_generation
+    def search_name(obj: OffenderProfile, create: bool, extracted: Any, **kwargs: Any) -> None:
+        obj.refresh_search_name()
+        if create:
+            obj.save(update_fields=["search_name"])
+
+
+class GalleryFactory(factory.django.DjangoModelFactory[Gallery]):
+    class Meta:
+        model = Gallery
+
+    name = factory.Sequence(lambda n: f"Gallery {n}")
+    members_may_see = True
+    default_expiry_months = 6
+
+
+def jpeg_bytes(seed: int = 1, size: tuple[int, int] = (64, 48)) -> bytes:
+    image = Image.new("RGB", size, ((seed * 40) % 256, (seed * 90) % 256, (seed * 150) % 256))
+    ImageDraw.Draw(image).ellipse((8, 8, size[0] - 8, size[1] - 8), fill=(seed % 256, 20, 200))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+def image_on(profile: OffenderProfile, admin: User, seed: int = 1) -> OffenderImage:
+    """A stored photo with its thumbnail made (as the worker would)."""
+    image = offender_services.image_add(
+        profile=profile,
+        upload=SimpleUploadedFile(f"photo{seed}.jpg", jpeg_bytes(seed), "image/jpeg"),
+        actor=admin,
+    )
+    offender_services.image_process_now(image.pk)
+    image.refresh_from_db()
+    return image

@@ -16,10 +16,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bcrp.models import User
 from bcrp.tenancy import PartnershipMixin
+from offenders import services as offender_services
 from partnerships import services
 from partnerships.models import Partnership, Role
 from tests.conftest import client_for
-from tests.factories import BusinessFactory, PremisesFactory, membership_of
+from tests.factories import (
+    BusinessFactory,
+    GalleryFactory,
+    PremisesFactory,
+    ProfileFactory,
+    image_on,
+    membership_of,
+)
 
 TENANT_PREFIX = "p/<slug:slug>/"
 CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
@@ -42,39 +50,53 @@ def tenant_routes() -> list[tuple[str, URLPattern]]:
     ]
 
 
-def build_urls(route: str, slug: str, ids: list[int]) -> list[str]:
-    """The route filled in for the partnership, once per candidate id if it takes one."""
+def build_urls(route: str, slug: str, world: dict[str, list[Any]]) -> list[str]:
+    """The route filled in for the partnership, once per candidate value of its other part."""
     names = [m.group("name") for m in CONVERTER.finditer(route)]
     other = [name for name in names if name != "slug"]
     if not other:
         return ["/" + CONVERTER.sub(slug, route)]
-    assert other == ["pk"], f"teach this test how to fill {other} in {route}"
+    assert len(other) == 1 and other[0] in world, f"teach this test how to fill {other} in {route}"
     return [
-        "/" + CONVERTER.sub(lambda m, i=i: slug if m.group("name") == "slug" else str(i), route)
-        for i in ids
+        "/" + CONVERTER.sub(lambda m, v=value: slug if m.group("name") == "slug" else str(v), route)
+        for value in world[other[0]]
     ]
 
 
 @pytest.fixture
-def world(partnership_a: Partnership, admin_a: User, member_a: User, police_a: User) -> list[int]:
-    """One record of each kind a page under /p/alpha/ can be about; their ids."""
+def world(
+    partnership_a: Partnership, admin_a: User, member_a: User, police_a: User
+) -> dict[str, list[Any]]:
+    """One record of each kind a page under /p/alpha/ can be about, by URL parameter name."""
     business = BusinessFactory(partnership=partnership_a)
     premises = PremisesFactory(business=business)
     invitation, _ = services.invitation_create(
         partnership=partnership_a, email="new@example.org", role=Role.POLICE, actor=admin_a
     )
-    return [
-        business.pk,
-        premises.pk,
-        invitation.pk,
-        membership_of(member_a, partnership_a).pk,
-    ]
+    profile = ProfileFactory(partnership=partnership_a)
+    gallery = GalleryFactory(partnership=partnership_a)
+    placement = offender_services.placement_add(profile=profile, gallery=gallery, actor=admin_a)
+    image = image_on(profile, admin_a)
+    return {
+        "pk": [
+            business.pk,
+            premises.pk,
+            invitation.pk,
+            membership_of(member_a, partnership_a).pk,
+            profile.pk,
+            gallery.pk,
+            placement.pk,
+        ],
+        "token": [image.token],
+    }
 
 
-def insider_url(route: str, partnership: Partnership, admin: User, ids: list[int]) -> str:
+def insider_url(
+    route: str, partnership: Partnership, admin: User, world: dict[str, list[Any]]
+) -> str:
     """A URL for the route that the partnership's administrator can reach (not 404)."""
     client = client_for(admin)
-    for url in build_urls(route, partnership.slug, ids):
+    for url in build_urls(route, partnership.slug, world):
         if client.get(url).status_code != 404:
             return url
     raise AssertionError(f"no record in `world` makes {route} reachable; add one")
@@ -96,7 +118,7 @@ def test_every_tenant_view_uses_the_partnership_mixin(route: str) -> None:
 @pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
 def test_outsiders_get_404(
     route: str,
-    world: list[int],
+    world: dict[str, list[Any]],
     partnership_a: Partnership,
     admin_a: User,
     admin_b: User,
@@ -109,9 +131,9 @@ def test_outsiders_get_404(
         assert client.post(url, {"email": "x@example.org"}).status_code == 404, (stranger, url)
 
 
-@pytest.mark.parametrize("route", [route for route, _ in tenant_routes() if "pk>" in route])
+@pytest.mark.parametrize("route", [route for route, _ in tenant_routes() if route.count("<") > 1])
 def test_another_partnerships_records_are_404_under_your_own_slug(
-    route: str, world: list[int], partnership_b: Partnership, admin_b: User
+    route: str, world: dict[str, list[Any]], partnership_b: Partnership, admin_b: User
 ) -> None:
     client = client_for(admin_b)
     for url in build_urls(route, partnership_b.slug, world):
@@ -121,7 +143,7 @@ def test_another_partnerships_records_are_404_under_your_own_slug(
 @pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
 def test_roles_without_access_get_403(
     route: str,
-    world: list[int],
+    world: dict[str, list[Any]],
     partnership_a: Partnership,
     admin_a: User,
     member_a: User,
@@ -139,7 +161,7 @@ def test_roles_without_access_get_403(
 
 @pytest.mark.parametrize("route", [route for route, _ in tenant_routes()])
 def test_anonymous_is_sent_to_login(
-    route: str, world: list[int], partnership_a: Partnership, admin_a: User
+    route: str, world: dict[str, list[Any]], partnership_a: Partnership, admin_a: User
 ) -> None:
     url = insider_url(route, partnership_a, admin_a, world)
     response = Client().get(url)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from offenders.demo import demo_content_seed
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
                 ]
                 for email, full_name, role in people:
                     user = self._user(email, full_name)
+                    if role == Role.ADMIN:
+                        partnership_admin = user
                     at_business = role == Role.MEMBER
                     self._join(
                         partnership,
@@ -73,6 +76,9 @@ class Command(BaseCommand):
                     logins.append((email, f"{role.label} of {partnership.name}", f"/p/{slug}/"))
                 if slug in {"westbridge", "northgate"}:
                     self._join(partnership, shared_officer, Role.POLICE, None, None, operator)
+                demo_content_seed(
+                    partnership=partnership, admin=partnership_admin, seed=partnership.pk
+                )
             logins.append((shared_officer.email, "Police liaison of Westbridge and Northgate", "/"))
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these:"))

@@ -1,0 +1,142 @@
+"""Forms for profiles, galleries, placements and photo uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from offenders.models import (
+    MAX_IMAGES_PER_PROFILE,
+    Gallery,
+    OffenceType,
+    OffenderProfile,
+    ProfileStatus,
+    WarningMarker,
+)
+from offenders.selectors import galleries_for
+from partnerships.models import Partnership
+
+
+class AliasesField(forms.CharField):
+    """Aliases typed as one line, separated by commas."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [alias.strip() for alias in text.split(",") if alias.strip()]
+
+
+class ProfileForm(forms.ModelForm[OffenderProfile]):
+    aliases = AliasesField(
+        required=False, max_length=600, help_text="Other names used, separated by commas."
+    )
+    offence_types = forms.MultipleChoiceField(
+        choices=OffenceType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    warning_markers = forms.MultipleChoiceField(
+        choices=WarningMarker.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="I have checked: this is a different person",
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = OffenderProfile
+        fields = (
+            "first_name",
+            "last_name",
+            "aliases",
+            "date_of_birth",
+            "age_min",
+            "age_max",
+            "gender",
+            "perceived_ethnicity",
+            "build",
+            "height_cm",
+            "hair",
+            "distinguishing_features",
+            "offence_types",
+            "warning_markers",
+            "notes",
+            "status",
+            "local_only",
+        )
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "distinguishing_features": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not partnership.records_perceived_ethnicity:
+            # Switched off for the partnership: the field is not even offered.
+            del self.fields["perceived_ethnicity"]
+        if self.instance.pk is None:
+            self.fields["status"].choices = [
+                (value, label)
+                for value, label in ProfileStatus.choices
+                if value != ProfileStatus.ARCHIVED
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        named = cleaned.get("first_name") or cleaned.get("last_name") or cleaned.get("aliases")
+        if not named and cleaned.get("status") != ProfileStatus.ID_SOUGHT:
+            raise forms.ValidationError("Give a name or alias, or mark the profile as ID sought.")
+        return cleaned
+
+    def show_duplicate_confirmation(self) -> None:
+        self.fields["not_a_duplicate"].widget = forms.CheckboxInput()
+
+
+class GalleryForm(forms.ModelForm[Gallery]):
+    class Meta:
+        model = Gallery
+        fields = ("name", "default_expiry_months", "members_may_see")
+
+
+class PlacementForm(forms.Form):
+    gallery = forms.ModelChoiceField(queryset=Gallery.objects.none())
+    expires_on = forms.DateField(
+        label="Until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for the gallery's usual period.",
+    )
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gallery"].queryset = galleries_for(partnership)  # type: ignore[attr-defined]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files:
+            raise forms.ValidationError("Choose at least one photo.")
+        if len(files) > MAX_IMAGES_PER_PROFILE:
+            raise forms.ValidationError(
+                f"Choose at most {MAX_IMAGES_PER_PROFILE} photos at a time."
+            )
+        return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+
+
+class PhotoUploadForm(forms.Form):
+    photos = MultiplePhotoField(
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=(
+            f"JPEG, PNG or WebP, up to {settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
+        ),
+    )

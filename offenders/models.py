@@ -1,0 +1,335 @@
+"""Offender profiles, galleries and their placements, and encrypted images."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from partnerships.models import Partnership
+
+ADULT_AGE = 18
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Not known"
+
+
+class EthnicityCode(models.TextChoices):
+    """Police identity codes (IC codes) for perceived ethnicity, as officers use them."""
+
+    IC1 = "IC1", "IC1 — White (North European)"
+    IC2 = "IC2", "IC2 — White (South European)"
+    IC3 = "IC3", "IC3 — Black"
+    IC4 = "IC4", "IC4 — South Asian"
+    IC5 = "IC5", "IC5 — East Asian"
+    IC6 = "IC6", "IC6 — Arab or North African"
+    IC9 = "IC9", "IC9 — Not known"
+
+
+class Build(models.TextChoices):
+    SLIM = "slim", "Slim"
+    MEDIUM = "medium", "Medium"
+    ATHLETIC = "athletic", "Athletic"
+    STOCKY = "stocky", "Stocky"
+    HEAVY = "heavy", "Heavy"
+
+
+class OffenceType(models.TextChoices):
+    THEFT = "theft", "Theft / shoplifting"
+    VIOLENCE = "violence", "Violence"
+    ABUSE = "abuse", "Abuse towards staff"
+    ASB = "asb", "Anti-social behaviour"
+    DAMAGE = "damage", "Criminal damage"
+    FRAUD = "fraud", "Fraud"
+    DRUGS = "drugs", "Drugs"
+    BEGGING = "begging", "Aggressive begging"
+
+
+class WarningMarker(models.TextChoices):
+    VIOLENT = "violent", "Violent"
+    WEAPONS = "weapons", "Weapons"
+    DRUGS = "drugs", "Drugs"
+    CONTAGIOUS = "contagious", "Spits / contagious"
+    ESCAPE = "escape", "Escape risk"
+    SELF_HARM = "self_harm", "Self-harm"
+
+
+class ProfileStatus(models.TextChoices):
+    KNOWN = "known", "Known"
+    ID_SOUGHT = "id_sought", "ID sought"
+    ARCHIVED = "archived", "Archived"
+
+
+def normalise_name(value: str) -> str:
+    """Lower case, accents removed, single spaces: "  Zoë  O'Brien" -> "zoe o'brien"."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+class OffenderProfile(models.Model):
+    """A person a partnership holds intelligence on. Owned by exactly one partnership."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="profiles", verbose_name="partnership"
+    )
+    reference = models.CharField("reference", max_length=20, editable=False)
+    first_name = models.CharField("first name", max_length=80, blank=True)
+    last_name = models.CharField("last name", max_length=80, blank=True)
+    aliases = ArrayField(
+        models.CharField(max_length=120), verbose_name="aliases", default=list, blank=True
+    )
+    search_name = models.CharField(
+        "normalised names", max_length=1000, editable=False, db_index=True, default=""
+    )
+    date_of_birth = models.DateField("date of birth", null=True, blank=True)
+    age_min = models.PositiveSmallIntegerField(
+        "apparent age from", null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    age_max = models.PositiveSmallIntegerField(
+        "apparent age to", null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    gender = models.CharField("gender", max_length=10, choices=Gender.choices, blank=True)
+    perceived_ethnicity = models.CharField(
+        "perceived ethnicity (IC code)", max_length=3, choices=EthnicityCode.choices, blank=True
+    )
+    build = models.CharField("build", max_length=10, choices=Build.choices, blank=True)
+    height_cm = models.PositiveSmallIntegerField(
+        "height (cm)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(50), MaxValueValidator(250)],
+    )
+    hair = models.CharField("hair", max_length=80, blank=True)
+    distinguishing_features = models.TextField("distinguishing features", blank=True)
+    offence_types = ArrayField(
+        models.CharField(max_length=12, choices=OffenceType.choices),
+        verbose_name="offence types",
+        default=list,
+        blank=True,
+    )
+    warning_markers = ArrayField(
+        models.CharField(max_length=12, choices=WarningMarker.choices),
+        verbose_name="warning markers",
+        default=list,
+        blank=True,
+    )
+    notes = models.TextField("notes", blank=True, help_text="Never shown to members.")
+    status = models.CharField(
+        "status", max_length=10, choices=ProfileStatus.choices, default=ProfileStatus.KNOWN
+    )
+    local_only = models.BooleanField(
+        "local only", default=False, help_text="Never shared with other partnerships."
+    )
+    created_at = models.DateTimeField("added", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField("changed", auto_now=True)
+    last_activity_at = models.DateTimeField("last activity", default=timezone.now)
+    archived_at = models.DateTimeField("archived", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="added by",
+    )
+
+    class Meta:
+        verbose_name = "offender profile"
+        verbose_name_plural = "offender profiles"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "reference"],
+                name="profile_unique_reference_in_partnership",
+                violation_error_message="This reference is already in use.",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__isnull=True)
+                | Q(age_max__isnull=True)
+                | Q(age_min__lte=models.F("age_max")),
+                name="profile_age_range_ordered",
+                violation_error_message="The apparent age range must run from low to high.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partnership", "status"], name="profile_partnership_status"),
+            GinIndex(fields=["offence_types"], name="profile_offence_types"),
+            GinIndex(fields=["warning_markers"], name="profile_warning_markers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or "Unknown person"
+
+    @property
+    def warning_marker_labels(self) -> list[str]:
+        labels = dict(WarningMarker.choices)
+        return [labels.get(value, value) for value in self.warning_markers]
+
+    @property
+    def offence_type_labels(self) -> list[str]:
+        labels = dict(OffenceType.choices)
+        return [labels.get(value, value) for value in self.offence_types]
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    def is_juvenile(self, day: date | None = None) -> bool:
+        """Under 18 on `day`, or possibly so by the apparent age range (err towards caution)."""
+        age = self.age_on(day or timezone.localdate())
+        if age is not None:
+            return age < ADULT_AGE
+        return self.age_min is not None and self.age_min < ADULT_AGE
+
+    def refresh_search_name(self) -> None:
+        names = [self.first_name, self.last_name, " ".join([self.first_name, self.last_name])]
+        self.search_name = " | ".join(normalise_name(n) for n in [*names, *self.aliases] if n)
+
+
+class Gallery(models.Model):
+    """A named list of profiles, such as "Excluded offenders" or "ID sought"."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="galleries", verbose_name="partnership"
+    )
+    name = models.CharField("name", max_length=80)
+    default_expiry_months = models.PositiveSmallIntegerField(
+        "default expiry (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    members_may_see = models.BooleanField(
+        "members may see", default=False, help_text="Circulated to members at the till."
+    )
+
+    class Meta:
+        verbose_name = "gallery"
+        verbose_name_plural = "galleries"
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"],
+                name="gallery_unique_name_in_partnership",
+                violation_error_message="This partnership already has a gallery of that name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GalleryPlacement(models.Model):
+    """A profile in a gallery until its own expiry date."""
+
+    gallery = models.ForeignKey(
+        Gallery, on_delete=models.CASCADE, related_name="placements", verbose_name="gallery"
+    )
+    profile = models.ForeignKey(
+        OffenderProfile,
+        on_delete=models.CASCADE,
+        related_name="placements",
+        verbose_name="profile",
+    )
+    expires_on = models.DateField("until")
+    added_at = models.DateTimeField("added", default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="added by",
+    )
+
+    class Meta:
+        verbose_name = "gallery placement"
+        verbose_name_plural = "gallery placements"
+        ordering = ("gallery__name",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gallery", "profile"],
+                name="placement_unique_profile_in_gallery",
+                violation_error_message="This profile is already in that gallery.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} in {self.gallery}"
+
+
+MAX_IMAGES_PER_PROFILE = 10
+
+
+class OffenderImage(models.Model):
+    """A photo of a profile's subject, re-encoded without metadata and encrypted at rest.
+
+    Addressed only by `token`, a random string: nothing in an image URL can be guessed.
+    """
+
+    profile = models.ForeignKey(
+        OffenderProfile, on_delete=models.CASCADE, related_name="images", verbose_name="profile"
+    )
+    token = models.CharField(max_length=43, unique=True, editable=False)
+    original = models.CharField("stored image", max_length=200, editable=False)
+    thumbnail = models.CharField("stored thumbnail", max_length=200, blank=True, editable=False)
+    sha256 = models.CharField("SHA-256 of the upload", max_length=64, editable=False)
+    phash = models.BigIntegerField("perceptual hash", null=True, blank=True, editable=False)
+    width = models.PositiveIntegerField("width")
+    height = models.PositiveIntegerField("height")
+    position = models.PositiveSmallIntegerField("position", default=0)
+    is_primary = models.BooleanField("primary", default=False)
+    created_at = models.DateTimeField("uploaded", default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="uploaded by",
+    )
+    processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "offender image"
+        verbose_name_plural = "offender images"
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "sha256"],
+                name="image_unique_file_per_profile",
+                violation_error_message="This photo is already on the profile.",
+            ),
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=Q(is_primary=True),
+                name="image_one_primary_per_profile",
+                violation_error_message="A profile has one primary photo.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["sha256"], name="image_sha256"),
+            models.Index(
+                fields=["processed_at"],
+                condition=Q(processed_at__isnull=True),
+                name="image_unprocessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of {self.profile.reference}"

@@ -1,0 +1,189 @@
+"""Reads of profiles, galleries and images: the one place that decides who sees what.
+
+A partnership's administrators and police see all of its profiles; its members see only the
+circulated ones (in a gallery members may see, placement not expired, not archived, not under
+18) and only through the member gallery. Profiles of other partnerships are never visible here
+without a sharing agreement.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from offenders.models import (
+    ADULT_AGE,
+    Gallery,
+    GalleryPlacement,
+    OffenderImage,
+    OffenderProfile,
+    ProfileStatus,
+)
+from partnerships.models import Membership, Partnership, Role
+
+PHASH_NEAR_BITS = 6
+
+
+def juvenile_q(today: date | None = None) -> Q:
+    """Profiles whose subject is, or may be, under 18 today."""
+    today = today or timezone.localdate()
+    eighteenth_birthday_cutoff = today - relativedelta(years=ADULT_AGE)
+    return Q(date_of_birth__gt=eighteenth_birthday_cutoff) | Q(
+        date_of_birth__isnull=True, age_min__lt=ADULT_AGE
+    )
+
+
+def circulated_q(partnership: Partnership, today: date | None = None) -> Q:
+    """Profiles a partnership's members may see at the till."""
+    today = today or timezone.localdate()
+    in_visible_gallery = Exists(
+        GalleryPlacement.objects.filter(
+            profile=OuterRef("pk"),
+            gallery__partnership=partnership,
+            gallery__members_may_see=True,
+            expires_on__gte=today,
+        )
+    )
+    return (
+        Q(partnership=partnership, status__in=[ProfileStatus.KNOWN, ProfileStatus.ID_SOUGHT])
+        & Q(in_visible_gallery)
+        & ~juvenile_q(today)
+    )
+
+
+def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
+    """Every profile this person may see in this partnership, whatever the page."""
+    partnership = membership.partnership
+    if membership.role in (Role.ADMIN, Role.POLICE):
+        return OffenderProfile.objects.filter(partnership=partnership)
+    return OffenderProfile.objects.filter(circulated_q(partnership))
+
+
+def _primary_images() -> Prefetch[Any]:
+    return Prefetch(
+        "images",
+        queryset=OffenderImage.objects.filter(is_primary=True).only(
+            "id", "token", "profile_id", "processed_at", "is_primary"
+        ),
+        to_attr="primary_images",
+    )
+
+
+def profile_list(
+    membership: Membership, *, search: str = "", status: str = ""
+) -> QuerySet[OffenderProfile]:
+    from offenders.models import normalise_name
+
+    profiles = profiles_visible(membership).select_related("partnership")
+    if search:
+        profiles = profiles.filter(
+            Q(search_name__contains=normalise_name(search)) | Q(reference__iexact=search.strip())
+        )
+    if status:
+        profiles = profiles.filter(status=status)
+    return profiles.prefetch_related(
+        _primary_images(),
+        Prefetch("placements", queryset=GalleryPlacement.objects.select_related("gallery")),
+    ).order_by("-created_at", "-id")
+
+
+def member_gallery(
+    membership: Membership, *, gallery: Gallery | None = None
+) -> QuerySet[OffenderProfile]:
+    """The circulated gallery: only what a person at a till needs."""
+    profiles = OffenderProfile.objects.filter(circulated_q(membership.partnership))
+    if gallery is not None:
+        profiles = profiles.filter(
+            placements__gallery=gallery, placements__expires_on__gte=timezone.localdate()
+        )
+    return (
+        profiles.only(
+            "id", "reference", "first_name", "last_name", "aliases", "warning_markers", "status"
+        )
+        .prefetch_related(_primary_images())
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def profile_detail(membership: Membership, pk: int) -> OffenderProfile | None:
+    return (
+        profiles_visible(membership)
+        .select_related("partnership", "created_by")
+        .prefetch_related(
+            Prefetch("images", queryset=OffenderImage.objects.order_by("position", "id")),
+            Prefetch(
+                "placements",
+                queryset=GalleryPlacement.objects.select_related("gallery").order_by(
+                    "gallery__name"
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def image_visible(membership: Membership, token: str) -> OffenderImage | None:
+    return (
+        OffenderImage.objects.select_related("profile")
+        .filter(token=token, profile__in=profiles_visible(membership))
+        .first()
+    )
+
+
+def galleries_for(partnership: Partnership) -> QuerySet[Gallery]:
+    return Gallery.objects.filter(partnership=partnership).order_by("name")
+
+
+def galleries_circulated(partnership: Partnership) -> QuerySet[Gallery]:
+    return galleries_for(partnership).filter(members_may_see=True)
+
+
+def placement_of(membership: Membership, pk: int) -> GalleryPlacement | None:
+    return (
+        GalleryPlacement.objects.select_related("profile__partnership", "gallery")
+        .filter(pk=pk, profile__in=profiles_visible(membership))
+        .first()
+    )
+
+
+def possible_duplicates(
+    membership: Membership,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    exclude_pk: int | None = None,
+) -> list[OffenderProfile]:
+    """Profiles this person can see with the same normalised name and date of birth."""
+    from offenders.models import normalise_name
+
+    full = normalise_name(f"{first_name} {last_name}")
+    if not full or date_of_birth is None:
+        return []
+    candidates = profiles_visible(membership).filter(
+        date_of_birth=date_of_birth, search_name__contains=full
+    )
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return [p for p in candidates[:20] if full in p.search_name.split(" | ")]
+
+
+def images_matching(
+    membership: Membership, *, sha256: str, phash: int | None, exclude_profile_pk: int
+) -> list[OffenderImage]:
+    """Photos on other visible profiles that are the same file or look the same."""
+    near = Q(sha256=sha256)
+    images = OffenderImage.objects.select_related("profile").filter(
+        profile__in=profiles_visible(membership)
+    )
+    if phash is not None:
+        distance = RawSQL("bit_count((phash # %s)::bit(64))", (phash,))
+        images = images.alias(distance=distance)
+        near |= Q(distance__lte=PHASH_NEAR_BITS)
+    return list(images.filter(near).exclude(profile_id=exclude_profile_pk)[:10])

@@ -1,0 +1,353 @@
+"""Writes for offender profiles, galleries, placements and images; each one audited transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from bcrp.audit import audit_record
+from bcrp.crypto import read_encrypted, write_encrypted
+from offenders.images import image_prepare, thumbnail_make
+from offenders.models import (
+    MAX_IMAGES_PER_PROFILE,
+    Gallery,
+    GalleryPlacement,
+    OffenderImage,
+    OffenderProfile,
+    ProfileStatus,
+)
+from partnerships.models import Partnership
+from partnerships.services import reference_prefix_for
+
+if TYPE_CHECKING:
+    from bcrp.models import User
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "aliases",
+    "date_of_birth",
+    "age_min",
+    "age_max",
+    "gender",
+    "perceived_ethnicity",
+    "build",
+    "height_cm",
+    "hair",
+    "distinguishing_features",
+    "offence_types",
+    "warning_markers",
+    "notes",
+    "status",
+    "local_only",
+)
+
+
+def _next_reference(partnership: Partnership) -> str:
+    # The row lock serialises reference numbers within one partnership only.
+    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    Partnership.objects.filter(pk=locked.pk).update(
+        last_profile_number=F("last_profile_number") + 1
+    )
+    number = Partnership.objects.values_list("last_profile_number", flat=True).get(pk=locked.pk)
+    prefix = locked.reference_prefix or reference_prefix_for(locked.name)
+    return f"{prefix}-{number:05d}"
+
+
+def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
+    changed = []
+    for name in PROFILE_FIELDS:
+        if name in fields and getattr(profile, name) != fields[name]:
+            setattr(profile, name, fields[name])
+            changed.append(name)
+    if not profile.partnership.records_perceived_ethnicity:
+        profile.perceived_ethnicity = ""
+    if profile.status == ProfileStatus.ARCHIVED and profile.archived_at is None:
+        profile.archived_at = timezone.now()
+    elif profile.status != ProfileStatus.ARCHIVED:
+        profile.archived_at = None
+    profile.refresh_search_name()
+    profile.full_clean(exclude=["reference"])
+    return changed
+
+
+@transaction.atomic
+def profile_create(
+    *, partnership: Partnership, fields: dict[str, Any], actor: User, ip: str | None = None
+) -> OffenderProfile:
+    profile = OffenderProfile(partnership=partnership, created_by=actor)
+    _apply(profile, fields)
+    profile.reference = _next_reference(partnership)
+    profile.save()
+    audit_record(
+        action="profile.create", actor=actor, partnership=partnership, target=profile, ip=ip
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *, profile: OffenderProfile, fields: dict[str, Any], actor: User, ip: str | None = None
+) -> OffenderProfile:
+    changed = _apply(profile, fields)
+    profile.last_activity_at = timezone.now()
+    profile.save()
+    audit_record(
+        action="profile.change",
+        actor=actor,
+        partnership=profile.partnership,
+        target=profile,
+        ip=ip,
+        detail={"fields": changed},
+    )
+    return profile
+
+
+def profile_archive(*, profile: OffenderProfile, actor: User, ip: str | None = None) -> None:
+    profile_update(profile=profile, fields={"status": ProfileStatus.ARCHIVED}, actor=actor, ip=ip)
+
+
+def profile_restore(
+    *,
+    profile: OffenderProfile,
+    actor: User,
+    status: str = ProfileStatus.KNOWN,
+    ip: str | None = None,
+) -> None:
+    profile_update(profile=profile, fields={"status": status}, actor=actor, ip=ip)
+
+
+@transaction.atomic
+def gallery_save(
+    *, partnership: Partnership, gallery: Gallery, actor: User, ip: str | None = None
+) -> Gallery:
+    created = gallery.pk is None
+    gallery.partnership = partnership
+    gallery.full_clean()
+    gallery.save()
+    audit_record(
+        action="gallery.create" if created else "gallery.change",
+        actor=actor,
+        partnership=partnership,
+        target=gallery,
+        ip=ip,
+    )
+    return gallery
+
+
+def placement_default_expiry(gallery: Gallery, today: date | None = None) -> date:
+    return (today or timezone.localdate()) + relativedelta(months=gallery.default_expiry_months)
+
+
+@transaction.atomic
+def placement_add(
+    *,
+    profile: OffenderProfile,
+    gallery: Gallery,
+    expires_on: date | None = None,
+    actor: User,
+    ip: str | None = None,
+) -> GalleryPlacement:
+    if gallery.partnership_id != profile.partnership_id:
+        raise ValidationError({"gallery": "That gallery belongs to another partnership."})
+    expires_on = expires_on or placement_default_expiry(gallery)
+    if expires_on < timezone.localdate():
+        raise ValidationError({"expires_on": "The date it stays until is already past."})
+    placement, created = GalleryPlacement.objects.update_or_create(
+        gallery=gallery,
+        profile=profile,
+        defaults={"expires_on": expires_on, "added_by": actor},
+    )
+    OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
+    audit_record(
+        action="placement.add" if created else "placement.change",
+        actor=actor,
+        partnership=profile.partnership,
+        target=profile,
+        ip=ip,
+        detail={"gallery_id": gallery.pk, "expires_on": expires_on.isoformat()},
+    )
+    return placement
+
+
+@transaction.atomic
+def placement_remove(*, placement: GalleryPlacement, actor: User, ip: str | None = None) -> None:
+    profile = placement.profile
+    detail = {"gallery_id": placement.gallery_id}
+    placement.delete()
+    audit_record(
+        action="placement.remove",
+        actor=actor,
+        partnership=profile.partnership,
+        target=profile,
+        ip=ip,
+        detail=detail,
+    )
+
+
+def _storage_name(profile: OffenderProfile, token: str, kind: str) -> str:
+    return f"offender-images/{profile.partnership_id}/{token}.{kind}.bin"
+
+
+def image_add(
+    *, profile: OffenderProfile, upload: UploadedFile, actor: User, ip: str | None = None
+) -> OffenderImage:
+    """Check, re-encode, encrypt and store one photo; the thumbnail follows in the background.
+
+    Everything is checked before anything is written, so a refused file leaves nothing behind.
+    """
+    from offenders.tasks import image_process
+
+    prepared = image_prepare(upload)
+    if profile.images.count() >= MAX_IMAGES_PER_PROFILE:
+        raise ValidationError(
+            f"A profile holds at most {MAX_IMAGES_PER_PROFILE} photos; delete one first."
+        )
+    if profile.images.filter(sha256=prepared.sha256).exists():
+        raise ValidationError(f"{upload.name}: this photo is already on the profile.")
+    token = secrets.token_urlsafe(32)
+    stored = write_encrypted(_storage_name(profile, token, "original"), prepared.jpeg)
+    try:
+        with transaction.atomic():
+            locked = OffenderProfile.objects.select_for_update().get(pk=profile.pk)
+            existing = locked.images.aggregate(top=Max("position"), n=Max("id"))
+            image = OffenderImage.objects.create(
+                profile=locked,
+                token=token,
+                original=stored,
+                sha256=prepared.sha256,
+                phash=prepared.phash,
+                width=prepared.width,
+                height=prepared.height,
+                position=(existing["top"] + 1) if existing["top"] is not None else 0,
+                is_primary=existing["n"] is None,
+                uploaded_by=actor,
+            )
+            OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
+            audit_record(
+                action="image.add",
+                actor=actor,
+                partnership=profile.partnership,
+                target=profile,
+                ip=ip,
+                detail={"image_id": image.pk},
+            )
+            transaction.on_commit(lambda: image_process.delay(image.pk))
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    return image
+
+
+def image_process_now(image_id: int) -> bool:
+    """Make the thumbnail of one image. Idempotent: True only for the call that made it."""
+    image = OffenderImage.objects.filter(pk=image_id, processed_at=None).first()
+    if image is None:
+        return False
+    thumb = thumbnail_make(read_encrypted(image.original))
+    stored = write_encrypted(_storage_name(image.profile, image.token, "thumb"), thumb)
+    # Conditional UPDATE: if another worker got here first, keep theirs and drop ours.
+    claimed = OffenderImage.objects.filter(pk=image_id, processed_at=None).update(
+        thumbnail=stored, processed_at=timezone.now()
+    )
+    if not claimed:
+        default_storage.delete(stored)
+    return bool(claimed)
+
+
+@transaction.atomic
+def image_set_primary(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
+    OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
+    OffenderImage.objects.filter(profile_id=image.profile_id, is_primary=True).update(
+        is_primary=False
+    )
+    OffenderImage.objects.filter(pk=image.pk).update(is_primary=True)
+    audit_record(
+        action="image.primary",
+        actor=actor,
+        partnership=image.profile.partnership,
+        target=image.profile,
+        ip=ip,
+        detail={"image_id": image.pk},
+    )
+
+
+@transaction.atomic
+def image_move(*, image: OffenderImage, offset: int, actor: User, ip: str | None = None) -> None:
+    """Move a photo one place earlier (-1) or later (+1) in the profile's order."""
+    OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
+    ordered = list(
+        OffenderImage.objects.filter(profile_id=image.profile_id).order_by("position", "id")
+    )
+    index = next(i for i, other in enumerate(ordered) if other.pk == image.pk)
+    target = index + offset
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, other in enumerate(ordered):
+        if other.position != position:
+            OffenderImage.objects.filter(pk=other.pk).update(position=position)
+    audit_record(
+        action="image.move",
+        actor=actor,
+        partnership=image.profile.partnership,
+        target=image.profile,
+        ip=ip,
+        detail={"image_id": image.pk, "offset": offset},
+    )
+
+
+@transaction.atomic
+def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
+    profile = OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
+    files = [name for name in (image.original, image.thumbnail) if name]
+    was_primary = image.is_primary
+    image_id = image.pk
+    image.delete()
+    if was_primary:
+        successor = profile.images.order_by("position", "id").first()
+        if successor is not None:
+            OffenderImage.objects.filter(pk=successor.pk).update(is_primary=True)
+    audit_record(
+        action="image.delete",
+        actor=actor,
+        partnership=profile.partnership,
+        target=profile,
+        ip=ip,
+        detail={"image_id": image_id},
+    )
+
+    def delete_files() -> None:
+        for name in files:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
+def images_rotate_keys(*, progress: Any = None) -> int:
+    """Re-encrypt every stored image file under the newest key; returns files rewritten."""
+    from bcrp.crypto import rotate
+
+    rewritten = 0
+    queryset = OffenderImage.objects.only("original", "thumbnail").order_by("pk")
+    for image in queryset.iterator(chunk_size=200):
+        for name in (image.original, image.thumbnail):
+            if not name:
+                continue
+            with default_storage.open(name, "rb") as handle:
+                rotated = rotate(handle.read())
+            with default_storage.open(name, "wb") as handle:
+                handle.write(rotated)
+            rewritten += 1
+        if progress is not None:
+            progress(image)
+    return rewritten

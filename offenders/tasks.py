@@ -1,0 +1,29 @@
+"""Background work for offender images: each task loads by id and calls a service."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from offenders.models import OffenderImage
+from offenders.services import image_process_now
+
+SWEEP_AFTER = timedelta(minutes=5)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def image_process(image_id: int) -> bool:
+    return image_process_now(image_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def images_sweep() -> int:
+    """Re-queue photos whose thumbnail was never made (the broker or a worker was down)."""
+    stale = OffenderImage.objects.filter(
+        processed_at=None, created_at__lt=timezone.now() - SWEEP_AFTER
+    ).values_list("pk", flat=True)
+    count = 0
+    for image_id in stale.iterator():
+        image_process.delay(image_id)
+        count += 1
+    return count

@@ -1,0 +1,61 @@
+"""Offender pages under /p/<slug>/; every view goes through bcrp.tenancy.PartnershipMixin."""
+
+from django.urls import path
+
+from offenders import views
+
+app_name = "offenders"
+
+urlpatterns = [
+    path("profiles/", views.ProfileListView.as_view(), name="profiles"),
+    path("profiles/new/", views.ProfileCreateView.as_view(), name="profile-add"),
+    path("profiles/<int:pk>/", views.ProfileDetailView.as_view(), name="profile"),
+    path("profiles/<int:pk>/edit/", views.ProfileEditView.as_view(), name="profile-edit"),
+    path(
+        "profiles/<int:pk>/archive/",
+        views.ProfileStatusView.as_view(archive=True),
+        name="profile-archive",
+    ),
+    path(
+        "profiles/<int:pk>/restore/",
+        views.ProfileStatusView.as_view(archive=False),
+        name="profile-restore",
+    ),
+    path("profiles/<int:pk>/photos/", views.ProfileImagesView.as_view(), name="profile-images"),
+    path(
+        "profiles/<int:pk>/galleries/",
+        views.PlacementAddView.as_view(),
+        name="placement-add",
+    ),
+    path(
+        "placements/<int:pk>/remove/",
+        views.PlacementRemoveView.as_view(),
+        name="placement-remove",
+    ),
+    path("photos/<str:token>/", views.ImageServeView.as_view(), name="image"),
+    path(
+        "photos/<str:token>/thumb/",
+        views.ImageServeView.as_view(thumbnail=True),
+        name="image-thumb",
+    ),
+    path(
+        "photos/<str:token>/primary/",
+        views.ImageActionView.as_view(action="primary"),
+        name="image-primary",
+    ),
+    path("photos/<str:token>/up/", views.ImageActionView.as_view(action="up"), name="image-up"),
+    path(
+        "photos/<str:token>/down/",
+        views.ImageActionView.as_view(action="down"),
+        name="image-down",
+    ),
+    path(
+        "photos/<str:token>/delete/",
+        views.ImageActionView.as_view(action="delete"),
+        name="image-delete",
+    ),
+    path("gallery/", views.CirculatedGalleryView.as_view(), name="gallery"),
+    path("galleries/", views.GalleryListView.as_view(), name="galleries"),
+    path("galleries/add/", views.GalleryEditView.as_view(), name="gallery-add"),
+    path("galleries/<int:pk>/", views.GalleryEditView.as_view(), name="gallery-edit"),
+]

@@ -1,0 +1,412 @@
+"""Pages for offender profiles, galleries and photos; all reads go through offenders.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from bcrp.audit import audit_record, client_ip
+from bcrp.crypto import read_encrypted
+from bcrp.models import AuditEvent
+from bcrp.tenancy import (
+    ADMIN_AND_POLICE,
+    ADMIN_ONLY,
+    ALL_ROLES,
+    PartnershipMixin,
+    TenantEditView,
+    TenantListView,
+    form_errors_from,
+)
+from offenders import selectors, services
+from offenders.forms import GalleryForm, PhotoUploadForm, PlacementForm, ProfileForm
+from offenders.models import Gallery, OffenderProfile, ProfileStatus
+from partnerships.models import Role
+
+PROFILES_PER_PAGE = 50
+GALLERY_PER_PAGE = 60
+
+
+class ProfileMixin(PartnershipMixin):
+    """Loads self.profile through the selector: invisible is indistinguishable from missing."""
+
+    profile: OffenderProfile
+
+    def get_profile(self) -> OffenderProfile:
+        if not hasattr(self, "profile"):
+            profile = selectors.profile_detail(self.membership, int(self.kwargs["pk"]))  # type: ignore[attr-defined]
+            if profile is None:
+                raise Http404("No such profile.")
+            self.profile = profile
+        return self.profile
+
+    def profile_url(self) -> str:
+        return reverse(
+            "offenders:profile",
+            kwargs={"slug": self.partnership.slug, "pk": self.get_profile().pk},
+        )
+
+
+class ProfileListView(PartnershipMixin, TemplateView):
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "offenders/profile_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        search = self.request.GET.get("q", "")[:100]
+        status = self.request.GET.get("status", "")
+        if status not in ProfileStatus.values:
+            status = ""
+        profiles = selectors.profile_list(self.membership, search=search, status=status)
+        page = Paginator(profiles, PROFILES_PER_PAGE).get_page(self.request.GET.get("page"))
+        context.update(page=page, q=search, status=status, statuses=ProfileStatus.choices)
+        return context
+
+
+class ProfileFormView(PartnershipMixin, FormView[ProfileForm]):
+    allowed_roles = ADMIN_ONLY
+    template_name = "offenders/profile_form.html"
+    form_class = ProfileForm
+    instance: OffenderProfile | None = None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().get_form_kwargs(),
+            "partnership": self.partnership,
+            "instance": self.instance,
+        }
+
+    def duplicates(self, form: ProfileForm) -> list[OffenderProfile]:
+        if form.cleaned_data.get("not_a_duplicate"):
+            return []
+        return selectors.possible_duplicates(
+            self.membership,
+            first_name=form.cleaned_data.get("first_name", ""),
+            last_name=form.cleaned_data.get("last_name", ""),
+            date_of_birth=form.cleaned_data.get("date_of_birth"),
+            exclude_pk=self.instance.pk if self.instance else None,
+        )
+
+    def form_valid(self, form: ProfileForm) -> HttpResponse:
+        duplicates = self.duplicates(form)
+        if duplicates:
+            form.show_duplicate_confirmation()
+            return self.render_to_response(self.get_context_data(form=form, duplicates=duplicates))
+        fields = {
+            name: value for name, value in form.cleaned_data.items() if name != "not_a_duplicate"
+        }
+        try:
+            profile = self.save(fields)
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {profile.reference}.")
+        return redirect("offenders:profile", slug=self.partnership.slug, pk=profile.pk)
+
+    def save(self, fields: dict[str, Any]) -> OffenderProfile:
+        actor = self.actor
+        ip = client_ip(self.request)
+        if self.instance is None:
+            return services.profile_create(
+                partnership=self.partnership,
+                fields=fields,
+                actor=actor,
+                ip=ip,
+            )
+        return services.profile_update(
+            profile=self.instance,
+            fields=fields,
+            actor=actor,
+            ip=ip,
+        )
+
+
+class ProfileCreateView(ProfileFormView):
+    extra_context = {"title": "New offender profile", "submit": "Create profile"}
+
+
+class ProfileEditView(ProfileMixin, ProfileFormView):
+    extra_context = {"title": "Edit profile", "submit": "Save"}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        self.instance = self.get_profile()
+        return super().get_form_kwargs()
+
+
+class ProfileDetailView(ProfileMixin, TemplateView):
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "offenders/profile_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        profile = self.get_profile()
+        audit_record(
+            action="profile.view",
+            actor=self.actor,
+            partnership=self.partnership,
+            target=profile,
+            ip=client_ip(self.request),
+        )
+        context.update(
+            profile=profile,
+            images=profile.images.all(),
+            placements=profile.placements.all(),
+            placement_form=PlacementForm(partnership=self.partnership),
+            upload_form=PhotoUploadForm(),
+            juvenile=profile.is_juvenile(),
+            history=AuditEvent.objects.filter(
+                object_type="offenders.offenderprofile", object_id=str(profile.pk)
+            )
+            .exclude(action="profile.view")
+            .select_related("actor")[:50],
+        )
+        return context
+
+
+class ProfileStatusView(ProfileMixin, View):
+    """Archive or restore (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+    archive = True
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        profile = self.get_profile()
+        if self.archive:
+            services.profile_archive(profile=profile, actor=self.actor, ip=client_ip(request))
+            messages.success(request, f"{profile.reference} archived.")
+        else:
+            services.profile_restore(profile=profile, actor=self.actor, ip=client_ip(request))
+            messages.success(request, f"{profile.reference} restored.")
+        return redirect(self.profile_url())
+
+
+class ProfileImagesView(ProfileMixin, TemplateView):
+    """GET: the photo strip (htmx polls it until thumbnails are ready). POST: upload photos."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "offenders/_images.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        profile = self.get_profile()
+        images = list(profile.images.all())
+        context.update(
+            profile=profile,
+            images=images,
+            pending=any(image.processed_at is None for image in images),
+        )
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        if self.membership.role != Role.ADMIN:
+            raise PermissionDenied("Only administrators add photos.")
+        profile = self.get_profile()
+        form = PhotoUploadForm(request.POST, request.FILES)
+        problems: list[str] = []
+        warnings: list[str] = []
+        added = 0
+        if not form.is_valid():
+            problems.extend(str(e) for e in form.errors.get("photos", []))
+        else:
+            for upload in form.cleaned_data["photos"]:
+                try:
+                    image = services.image_add(
+                        profile=profile,
+                        upload=upload,
+                        actor=self.actor,
+                        ip=client_ip(request),
+                    )
+                except ValidationError as error:
+                    problems.extend(error.messages)
+                    continue
+                added += 1
+                for match in selectors.images_matching(
+                    self.membership,
+                    sha256=image.sha256,
+                    phash=image.phash,
+                    exclude_profile_pk=profile.pk,
+                ):
+                    warnings.append(
+                        f"{upload.name} looks like a photo on {match.profile.reference} "
+                        f"({match.profile.display_name}): possible duplicate."
+                    )
+        del self.profile  # reload with the new photos
+        status = 400 if problems and not added else 200
+        if not request.htmx:  # type: ignore[attr-defined]
+            for text in problems:
+                messages.error(request, text)
+            for text in warnings:
+                messages.warning(request, text)
+            if added:
+                messages.success(request, f"{added} photo{'s' if added != 1 else ''} added.")
+            if status == 400:
+                return render(
+                    request,
+                    "offenders/images_page.html",
+                    self.get_context_data(problems=problems),
+                    status=400,
+                )
+            return redirect(self.profile_url())
+        context = self.get_context_data(problems=problems, warnings=warnings, added=added)
+        return self.render_to_response(context, status=status)
+
+
+class ImageActionView(PartnershipMixin, View):
+    """Set primary, move or delete one photo (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        image = selectors.image_visible(self.membership, token)
+        if image is None or image.profile.partnership_id != self.partnership.pk:
+            raise Http404("No such photo.")
+        actor, ip = self.actor, client_ip(request)
+        if self.action == "primary":
+            services.image_set_primary(image=image, actor=actor, ip=ip)
+        elif self.action in ("up", "down"):
+            offset = -1 if self.action == "up" else 1
+            services.image_move(image=image, offset=offset, actor=actor, ip=ip)
+        elif self.action == "delete":
+            services.image_delete(image=image, actor=actor, ip=ip)
+            messages.success(request, "Photo deleted.")
+        return redirect("offenders:profile", slug=slug, pk=image.profile_id)
+
+
+class ImageServeView(PartnershipMixin, View):
+    """The only way to a photo's bytes: same rule as the pages, never cached, no guessable id."""
+
+    allowed_roles = ALL_ROLES
+    http_method_names = ["get"]
+    thumbnail = False
+
+    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        image = selectors.image_visible(self.membership, token)
+        if image is None:
+            raise Http404("No such photo.")
+        if self.thumbnail:
+            if not image.thumbnail:
+                raise Http404("The thumbnail is still being made.")
+            data = read_encrypted(image.thumbnail)
+        else:
+            data = read_encrypted(image.original)
+            audit_record(
+                action="image.view",
+                actor=self.actor,
+                partnership=self.partnership,
+                target=image.profile,
+                ip=client_ip(request),
+                detail={"image_id": image.pk},
+            )
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = 'inline; filename="photo.jpg"'
+        return response
+
+
+class PlacementAddView(ProfileMixin, View):
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        profile = self.get_profile()
+        form = PlacementForm(request.POST, partnership=self.partnership)
+        if form.is_valid():
+            try:
+                services.placement_add(
+                    profile=profile,
+                    gallery=form.cleaned_data["gallery"],
+                    expires_on=form.cleaned_data["expires_on"],
+                    actor=self.actor,
+                    ip=client_ip(request),
+                )
+                messages.success(request, f"Added to {form.cleaned_data['gallery']}.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(self.profile_url())
+
+
+class PlacementRemoveView(PartnershipMixin, View):
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        placement = selectors.placement_of(self.membership, pk)
+        if placement is None or placement.profile.partnership_id != self.partnership.pk:
+            raise Http404("No such placement.")
+        services.placement_remove(
+            placement=placement,
+            actor=self.actor,
+            ip=client_ip(request),
+        )
+        messages.success(request, f"Removed from {placement.gallery}.")
+        return redirect("offenders:profile", slug=slug, pk=placement.profile_id)
+
+
+class CirculatedGalleryView(PartnershipMixin, TemplateView):
+    """What members see at the till: photos, names, warnings. Nothing else."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "offenders/gallery.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        galleries = list(selectors.galleries_circulated(self.partnership))
+        chosen: Gallery | None = None
+        wanted = self.request.GET.get("g", "")
+        if wanted.isdigit():
+            chosen = next((g for g in galleries if g.pk == int(wanted)), None)
+        profiles = selectors.member_gallery(self.membership, gallery=chosen)
+        page = Paginator(profiles, GALLERY_PER_PAGE).get_page(self.request.GET.get("page"))
+        audit_record(
+            action="gallery.view",
+            actor=self.actor,
+            partnership=self.partnership,
+            target=chosen,
+            ip=client_ip(self.request),
+        )
+        context.update(galleries=galleries, chosen=chosen, page=page)
+        return context
+
+
+class GalleryListView(TenantListView):
+    title = "Galleries"
+    add_url_name = "offenders:gallery-add"
+    edit_url_name = "offenders:gallery-edit"
+    columns = (
+        ("Name", "name"),
+        ("Default expiry (months)", "default_expiry_months"),
+        ("Members may see", "members_may_see"),
+    )
+
+    def get_queryset(self) -> QuerySet[Gallery]:
+        return selectors.galleries_for(self.partnership)
+
+
+class GalleryEditView(TenantEditView):
+    form_class = GalleryForm
+    noun = "gallery"
+    list_url_name = "offenders:galleries"
+
+    def get_queryset(self) -> QuerySet[Gallery]:
+        return selectors.galleries_for(self.partnership)
+
+    def save(self, instance: Any) -> Any:
+        return services.gallery_save(
+            partnership=self.partnership,
+            gallery=instance,
+            actor=self.actor,
+            ip=client_ip(self.request),
+        )
