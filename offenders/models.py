@@ -140,6 +140,7 @@ class OffenderProfile(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name="added by",
     )
@@ -254,6 +255,7 @@ class GalleryPlacement(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name="added by",
     )
@@ -300,6 +302,7 @@ class OffenderImage(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name="uploaded by",
     )

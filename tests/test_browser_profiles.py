@@ -1,0 +1,61 @@
+"""Headless Chromium: an administrator creates a profile, uploads two photos, sees thumbnails.
+
+The thumbnails are made by the real Celery worker; the page polls with htmx until they appear.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offenders.models import OffenderImage, OffenderProfile
+from partnerships.models import Role
+from tests.factories import PASSWORD, jpeg_bytes, partnership_make, person_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_admin_creates_profile_uploads_two_photos_and_sees_thumbnails(
+    live_server: Any, page: Any, celery_worker_process: dict[str, Any], tmp_path: Path
+) -> None:
+    admin = person_in(partnership_make("golf", "Golf BCRP"), Role.ADMIN, email="admin.golf@x.org")
+    photos = []
+    for n in (1, 2):
+        path = tmp_path / f"cctv-{n}.jpg"
+        path.write_bytes(jpeg_bytes(seed=n * 11, size=(640, 480)))
+        photos.append(str(path))
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/p/golf/profiles/new/")
+    page.fill("#id_first_name", "Dean")
+    page.fill("#id_last_name", "Fletcher")
+    page.fill("#id_aliases", "Deano, DF")
+    page.select_option("#id_build", "stocky")
+    page.get_by_label("Violent").check()
+    page.get_by_role("button", name="Create profile").click()
+    page.wait_for_url("**/p/golf/profiles/*/")
+    assert page.get_by_role("heading", name="GB-00001 · Dean Fletcher").is_visible()
+
+    page.evaluate("window.sameDocument = true")
+    page.set_input_files("#id_photos", photos)
+    page.get_by_role("button", name="Upload").click()
+    # Without a page load: htmx swaps in the strip, then polls until the worker has made both.
+    thumbnails = page.locator("img[data-testid=thumbnail]")
+    thumbnails.nth(1).wait_for(state="visible", timeout=30_000)
+    assert thumbnails.count() == 2
+    for n in range(2):
+        loaded = thumbnails.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert loaded
+    assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
+
+    profile = OffenderProfile.objects.get(partnership__slug="golf")
+    assert OffenderImage.objects.filter(profile=profile, processed_at__isnull=False).count() == 2
+    Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path="var/screenshots/profile-with-photos.png", full_page=True)
