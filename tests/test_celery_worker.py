@@ -56,3 +56,30 @@ def test_invitation_email_is_sent_by_the_worker_and_its_link_works(
     # One time only.
     assert Client().get(path).status_code == 404
     assert AuditEvent.objects.filter(action="membership.add", actor=user).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_remakes_thumbnails_whose_task_was_lost(
+    celery_worker_process: dict[str, Any],
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from offenders.models import OffenderImage
+    from offenders.tasks import images_sweep
+    from tests.factories import ProfileFactory, image_on
+
+    partnership = partnership_make("echo", "Echo BCRP")
+    admin = person_in(partnership, Role.ADMIN)
+    image = image_on(ProfileFactory(partnership=partnership), admin)
+    # As if the broker had been down when the photo was saved: no thumbnail, task never ran.
+    OffenderImage.objects.filter(pk=image.pk).update(
+        processed_at=None, thumbnail="", created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert images_sweep() == 1
+    remade = wait_for(
+        lambda: OffenderImage.objects.filter(pk=image.pk, processed_at__isnull=False).first()
+    )
+    assert remade, celery_worker_process["log"].read_text()
+    assert remade.thumbnail

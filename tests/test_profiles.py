@@ -293,3 +293,25 @@ def test_primary_and_order_of_photos(partnership_a: Partnership, admin_a: User) 
     ]
     client.post(f"/p/alpha/photos/{second.token}/delete/")
     assert list(profile.images.values_list("pk", "is_primary")) == [(first.pk, True)]
+
+
+def test_uploading_a_photo_seen_on_another_profile_warns(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import jpeg_bytes
+
+    first = ProfileFactory(partnership=partnership_a)
+    image_on(first, admin_a, seed=5)
+    second = ProfileFactory(partnership=partnership_a)
+    response = client_for(admin_a).post(
+        f"/p/alpha/profiles/{second.pk}/photos/",
+        {"photos": SimpleUploadedFile("again.jpg", jpeg_bytes(5), "image/jpeg")},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"looks like a photo on {first.reference}" in html
+    assert "possible duplicate" in html
+    assert second.images.count() == 1
