@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 
 from bcrp import embedded
 from bcrp.env import env_bool, env_int, env_list, env_str
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "guardian",
     "django_htmx",
+    "django_filters",
     "bcrp",
     "partnerships",
     "offenders",
@@ -80,6 +82,9 @@ DATABASES = {
         env_str("DATABASE_URL"), conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
     )
 }
+# Two test runs on one server (say, two checkouts) each name their own test database.
+if env_str("DATABASE_TEST_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -162,6 +167,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "beat-heartbeat": {"task": "bcrp.tasks.beat_heartbeat", "schedule": 60.0},
     "images-sweep": {"task": "offenders.tasks.images_sweep", "schedule": 5 * 60.0},
+    "sharing-drift-check": {
+        "task": "sharing.tasks.sharing_drift_check",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "sharing-birthdays": {
+        "task": "sharing.tasks.sharing_birthdays",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -23,5 +23,6 @@ urlpatterns = [
     ),
     path("p/<slug:slug>/", include("partnerships.urls")),
     path("p/<slug:slug>/", include("offenders.urls")),
+    path("p/<slug:slug>/", include("sharing.urls")),
     path("admin/", admin.site.urls),
 ]

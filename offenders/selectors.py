@@ -56,12 +56,45 @@ def circulated_q(partnership: Partnership, today: date | None = None) -> Q:
     )
 
 
-def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
-    """Every profile this person may see in this partnership, whatever the page."""
+def shareable_q(today: date | None = None) -> Q:
+    """Profiles that may leave their partnership under a sharing agreement."""
+    return ~Q(status=ProfileStatus.ARCHIVED) & Q(local_only=False) & ~juvenile_q(today)
+
+
+def viewing_group_id(membership: Membership) -> int | None:
+    """The guardian group whose `view` rows decide what this person sees here."""
     partnership = membership.partnership
-    if membership.role in (Role.ADMIN, Role.POLICE):
-        return OffenderProfile.objects.filter(partnership=partnership)
-    return OffenderProfile.objects.filter(circulated_q(partnership))
+    if membership.role == Role.ADMIN:
+        return partnership.admin_group_id
+    if membership.role == Role.POLICE:
+        return partnership.police_group_id
+    return None
+
+
+def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
+    """Every profile this person may see in this partnership, whatever the page.
+
+    Administrators and police: the profiles their role group holds a guardian `view` row for
+    (their own partnership's and, under mutual consent, shareable peer profiles). Only the group
+    of *this* partnership counts, so an officer attached to several partnerships sees, under each,
+    only what that partnership may see. Members: their own partnership's circulated profiles.
+    """
+    group_id = viewing_group_id(membership)
+    if group_id is not None:
+        return OffenderProfile.objects.filter(
+            group_permissions__group_id=group_id,
+            group_permissions__permission__codename="view_offenderprofile",
+            group_permissions__permission__content_type__app_label="offenders",
+        )
+    return OffenderProfile.objects.filter(circulated_q(membership.partnership))
+
+
+def profile_owned(membership: Membership, pk: int) -> OffenderProfile | None:
+    """A visible profile this partnership owns (for anything that changes it)."""
+    profile = profile_detail(membership, pk)
+    if profile is None or profile.partnership_id != membership.partnership_id:
+        return None
+    return profile
 
 
 def _primary_images() -> Prefetch[Any]:

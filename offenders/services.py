@@ -27,6 +27,7 @@ from offenders.models import (
 )
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
+from sharing.permissions import profiles_sync
 
 if TYPE_CHECKING:
     from bcrp.models import User
@@ -88,6 +89,7 @@ def profile_create(
     _apply(profile, fields)
     profile.reference = _next_reference(partnership)
     profile.save()
+    profiles_sync([profile.pk])
     audit_record(
         action="profile.create", actor=actor, partnership=partnership, target=profile, ip=ip
     )
@@ -101,6 +103,7 @@ def profile_update(
     changed = _apply(profile, fields)
     profile.last_activity_at = timezone.now()
     profile.save()
+    profiles_sync([profile.pk])
     audit_record(
         action="profile.change",
         actor=actor,
@@ -328,7 +331,10 @@ def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) ->
 
     def delete_files() -> None:
         for name in files:
-            default_storage.delete(name)
+            # Seeded networks reuse one stored portrait for many rows; keep it while used.
+            still_used = OffenderImage.objects.filter(original=name).exists()
+            if not still_used and not OffenderImage.objects.filter(thumbnail=name).exists():
+                default_storage.delete(name)
 
     transaction.on_commit(delete_files)
 

@@ -39,14 +39,22 @@ class ProfileMixin(PartnershipMixin):
     """Loads self.profile through the selector: invisible is indistinguishable from missing."""
 
     profile: OffenderProfile
+    owned_only = False
 
     def get_profile(self) -> OffenderProfile:
         if not hasattr(self, "profile"):
-            profile = selectors.profile_detail(self.membership, int(self.kwargs["pk"]))  # type: ignore[attr-defined]
+            pk = int(self.kwargs["pk"])  # type: ignore[attr-defined]
+            if self.owned_only:
+                profile = selectors.profile_owned(self.membership, pk)
+            else:
+                profile = selectors.profile_detail(self.membership, pk)
             if profile is None:
                 raise Http404("No such profile.")
             self.profile = profile
         return self.profile
+
+    def can_edit(self, profile: OffenderProfile) -> bool:
+        return self.membership.role == Role.ADMIN and profile.partnership_id == self.partnership.pk
 
     def profile_url(self) -> str:
         return reverse(
@@ -134,6 +142,7 @@ class ProfileCreateView(ProfileFormView):
 
 
 class ProfileEditView(ProfileMixin, ProfileFormView):
+    owned_only = True
     extra_context = {"title": "Edit profile", "submit": "Save"}
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -162,6 +171,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             placement_form=PlacementForm(partnership=self.partnership),
             upload_form=PhotoUploadForm(),
             juvenile=profile.is_juvenile(),
+            can_edit=self.can_edit(profile),
             history=AuditEvent.objects.filter(
                 object_type="offenders.offenderprofile", object_id=str(profile.pk)
             )
@@ -176,6 +186,7 @@ class ProfileStatusView(ProfileMixin, View):
 
     allowed_roles = ADMIN_ONLY
     http_method_names = ["post"]
+    owned_only = True
     archive = True
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -203,6 +214,7 @@ class ProfileImagesView(ProfileMixin, TemplateView):
             profile=profile,
             images=images,
             pending=any(image.processed_at is None for image in images),
+            can_edit=self.can_edit(profile),
         )
         return context
 
@@ -210,6 +222,8 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         if self.membership.role != Role.ADMIN:
             raise PermissionDenied("Only administrators add photos.")
         profile = self.get_profile()
+        if profile.partnership_id != self.partnership.pk:
+            raise PermissionDenied("Photos are added by the partnership that owns the profile.")
         form = PhotoUploadForm(request.POST, request.FILES)
         problems: list[str] = []
         warnings: list[str] = []
@@ -317,6 +331,7 @@ class ImageServeView(PartnershipMixin, View):
 class PlacementAddView(ProfileMixin, View):
     allowed_roles = ADMIN_ONLY
     http_method_names = ["post"]
+    owned_only = True
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         profile = self.get_profile()

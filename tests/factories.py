@@ -14,6 +14,7 @@ from offenders import services as offender_services
 from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
+from sharing.permissions import profiles_sync
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -87,6 +88,7 @@ class ProfileFactory(factory.django.DjangoModelFactory[OffenderProfile]):
         obj.refresh_search_name()
         if create:
             obj.save(update_fields=["search_name"])
+            profiles_sync([obj.pk])
 
 
 class GalleryFactory(factory.django.DjangoModelFactory[Gallery]):

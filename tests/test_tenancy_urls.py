@@ -65,7 +65,11 @@ def build_urls(route: str, slug: str, world: dict[str, list[Any]]) -> list[str]:
 
 @pytest.fixture
 def world(
-    partnership_a: Partnership, admin_a: User, member_a: User, police_a: User
+    partnership_a: Partnership,
+    partnership_b: Partnership,
+    admin_a: User,
+    member_a: User,
+    police_a: User,
 ) -> dict[str, list[Any]]:
     """One record of each kind a page under /p/alpha/ can be about, by URL parameter name."""
     business = BusinessFactory(partnership=partnership_a)
@@ -88,6 +92,7 @@ def world(
             placement.pk,
         ],
         "token": [image.token],
+        "other": [partnership_b.slug],
     }
 
 

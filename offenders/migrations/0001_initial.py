@@ -10,148 +10,501 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partnerships', '0002_profile_references'),
+        ("partnerships", "0002_profile_references"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Gallery',
+            name="Gallery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('default_expiry_months', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='default expiry (months)')),
-                ('members_may_see', models.BooleanField(default=False, help_text='Circulated to members at the till.', verbose_name='members may see')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='galleries', to='partnerships.partnership', verbose_name='partnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "default_expiry_months",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="default expiry (months)",
+                    ),
+                ),
+                (
+                    "members_may_see",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Circulated to members at the till.",
+                        verbose_name="members may see",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="galleries",
+                        to="partnerships.partnership",
+                        verbose_name="partnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gallery',
-                'verbose_name_plural': 'galleries',
-                'ordering': ('name',),
+                "verbose_name": "gallery",
+                "verbose_name_plural": "galleries",
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='OffenderProfile',
+            name="OffenderProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, verbose_name='reference')),
-                ('first_name', models.CharField(blank=True, max_length=80, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=80, verbose_name='last name')),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=120), blank=True, default=list, size=None, verbose_name='aliases')),
-                ('search_name', models.CharField(db_index=True, default='', editable=False, max_length=1000, verbose_name='normalised names')),
-                ('date_of_birth', models.DateField(blank=True, null=True, verbose_name='date of birth')),
-                ('age_min', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='apparent age from')),
-                ('age_max', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(120)], verbose_name='apparent age to')),
-                ('gender', models.CharField(blank=True, choices=[('male', 'Male'), ('female', 'Female'), ('other', 'Other'), ('unknown', 'Not known')], max_length=10, verbose_name='gender')),
-                ('perceived_ethnicity', models.CharField(blank=True, choices=[('IC1', 'IC1 — White (North European)'), ('IC2', 'IC2 — White (South European)'), ('IC3', 'IC3 — Black'), ('IC4', 'IC4 — South Asian'), ('IC5', 'IC5 — East Asian'), ('IC6', 'IC6 — Arab or North African'), ('IC9', 'IC9 — Not known')], max_length=3, verbose_name='perceived ethnicity (IC code)')),
-                ('build', models.CharField(blank=True, choices=[('slim', 'Slim'), ('medium', 'Medium'), ('athletic', 'Athletic'), ('stocky', 'Stocky'), ('heavy', 'Heavy')], max_length=10, verbose_name='build')),
-                ('height_cm', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(250)], verbose_name='height (cm)')),
-                ('hair', models.CharField(blank=True, max_length=80, verbose_name='hair')),
-                ('distinguishing_features', models.TextField(blank=True, verbose_name='distinguishing features')),
-                ('offence_types', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('theft', 'Theft / shoplifting'), ('violence', 'Violence'), ('abuse', 'Abuse towards staff'), ('asb', 'Anti-social behaviour'), ('damage', 'Criminal damage'), ('fraud', 'Fraud'), ('drugs', 'Drugs'), ('begging', 'Aggressive begging')], max_length=12), blank=True, default=list, size=None, verbose_name='offence types')),
-                ('warning_markers', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('violent', 'Violent'), ('weapons', 'Weapons'), ('drugs', 'Drugs'), ('contagious', 'Spits / contagious'), ('escape', 'Escape risk'), ('self_harm', 'Self-harm')], max_length=12), blank=True, default=list, size=None, verbose_name='warning markers')),
-                ('notes', models.TextField(blank=True, help_text='Never shown to members.', verbose_name='notes')),
-                ('status', models.CharField(choices=[('known', 'Known'), ('id_sought', 'ID sought'), ('archived', 'Archived')], default='known', max_length=10, verbose_name='status')),
-                ('local_only', models.BooleanField(default=False, help_text='Never shared with other partnerships.', verbose_name='local only')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='added')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='changed')),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last activity')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='archived')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='added by')),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='profiles', to='partnerships.partnership', verbose_name='partnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(editable=False, max_length=20, verbose_name="reference"),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=80, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=80, verbose_name="last name"),
+                ),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=120),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="aliases",
+                    ),
+                ),
+                (
+                    "search_name",
+                    models.CharField(
+                        db_index=True,
+                        default="",
+                        editable=False,
+                        max_length=1000,
+                        verbose_name="normalised names",
+                    ),
+                ),
+                (
+                    "date_of_birth",
+                    models.DateField(blank=True, null=True, verbose_name="date of birth"),
+                ),
+                (
+                    "age_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="apparent age from",
+                    ),
+                ),
+                (
+                    "age_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                        verbose_name="apparent age to",
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("male", "Male"),
+                            ("female", "Female"),
+                            ("other", "Other"),
+                            ("unknown", "Not known"),
+                        ],
+                        max_length=10,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "perceived_ethnicity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("IC1", "IC1 — White (North European)"),
+                            ("IC2", "IC2 — White (South European)"),
+                            ("IC3", "IC3 — Black"),
+                            ("IC4", "IC4 — South Asian"),
+                            ("IC5", "IC5 — East Asian"),
+                            ("IC6", "IC6 — Arab or North African"),
+                            ("IC9", "IC9 — Not known"),
+                        ],
+                        max_length=3,
+                        verbose_name="perceived ethnicity (IC code)",
+                    ),
+                ),
+                (
+                    "build",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("slim", "Slim"),
+                            ("medium", "Medium"),
+                            ("athletic", "Athletic"),
+                            ("stocky", "Stocky"),
+                            ("heavy", "Heavy"),
+                        ],
+                        max_length=10,
+                        verbose_name="build",
+                    ),
+                ),
+                (
+                    "height_cm",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(50),
+                            django.core.validators.MaxValueValidator(250),
+                        ],
+                        verbose_name="height (cm)",
+                    ),
+                ),
+                ("hair", models.CharField(blank=True, max_length=80, verbose_name="hair")),
+                (
+                    "distinguishing_features",
+                    models.TextField(blank=True, verbose_name="distinguishing features"),
+                ),
+                (
+                    "offence_types",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("theft", "Theft / shoplifting"),
+                                ("violence", "Violence"),
+                                ("abuse", "Abuse towards staff"),
+                                ("asb", "Anti-social behaviour"),
+                                ("damage", "Criminal damage"),
+                                ("fraud", "Fraud"),
+                                ("drugs", "Drugs"),
+                                ("begging", "Aggressive begging"),
+                            ],
+                            max_length=12,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="offence types",
+                    ),
+                ),
+                (
+                    "warning_markers",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("violent", "Violent"),
+                                ("weapons", "Weapons"),
+                                ("drugs", "Drugs"),
+                                ("contagious", "Spits / contagious"),
+                                ("escape", "Escape risk"),
+                                ("self_harm", "Self-harm"),
+                            ],
+                            max_length=12,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="warning markers",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True, help_text="Never shown to members.", verbose_name="notes"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("known", "Known"),
+                            ("id_sought", "ID sought"),
+                            ("archived", "Archived"),
+                        ],
+                        default="known",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "local_only",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Never shared with other partnerships.",
+                        verbose_name="local only",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="added"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="changed")),
+                (
+                    "last_activity_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="last activity"
+                    ),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="archived"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="added by",
+                    ),
+                ),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profiles",
+                        to="partnerships.partnership",
+                        verbose_name="partnership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offender profile',
-                'verbose_name_plural': 'offender profiles',
-                'ordering': ('-created_at', '-id'),
+                "verbose_name": "offender profile",
+                "verbose_name_plural": "offender profiles",
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='OffenderImage',
+            name="OffenderImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(editable=False, max_length=43, unique=True)),
-                ('original', models.CharField(editable=False, max_length=200, verbose_name='stored image')),
-                ('thumbnail', models.CharField(blank=True, editable=False, max_length=200, verbose_name='stored thumbnail')),
-                ('sha256', models.CharField(editable=False, max_length=64, verbose_name='SHA-256 of the upload')),
-                ('phash', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='perceptual hash')),
-                ('width', models.PositiveIntegerField(verbose_name='width')),
-                ('height', models.PositiveIntegerField(verbose_name='height')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded')),
-                ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='thumbnail made')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='offenders.offenderprofile', verbose_name='profile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(editable=False, max_length=43, unique=True)),
+                (
+                    "original",
+                    models.CharField(editable=False, max_length=200, verbose_name="stored image"),
+                ),
+                (
+                    "thumbnail",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="stored thumbnail"
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(
+                        editable=False, max_length=64, verbose_name="SHA-256 of the upload"
+                    ),
+                ),
+                (
+                    "phash",
+                    models.BigIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="perceptual hash"
+                    ),
+                ),
+                ("width", models.PositiveIntegerField(verbose_name="width")),
+                ("height", models.PositiveIntegerField(verbose_name="height")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="uploaded"
+                    ),
+                ),
+                (
+                    "processed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="thumbnail made"),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="offenders.offenderprofile",
+                        verbose_name="profile",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offender image',
-                'verbose_name_plural': 'offender images',
-                'ordering': ('position', 'id'),
+                "verbose_name": "offender image",
+                "verbose_name_plural": "offender images",
+                "ordering": ("position", "id"),
             },
         ),
         migrations.CreateModel(
-            name='GalleryPlacement',
+            name="GalleryPlacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expires_on', models.DateField(verbose_name='until')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='added')),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='added by')),
-                ('gallery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='offenders.gallery', verbose_name='gallery')),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='offenders.offenderprofile', verbose_name='profile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("expires_on", models.DateField(verbose_name="until")),
+                (
+                    "added_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="added"),
+                ),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="added by",
+                    ),
+                ),
+                (
+                    "gallery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placements",
+                        to="offenders.gallery",
+                        verbose_name="gallery",
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placements",
+                        to="offenders.offenderprofile",
+                        verbose_name="profile",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gallery placement',
-                'verbose_name_plural': 'gallery placements',
-                'ordering': ('gallery__name',),
+                "verbose_name": "gallery placement",
+                "verbose_name_plural": "gallery placements",
+                "ordering": ("gallery__name",),
             },
         ),
         migrations.AddConstraint(
-            model_name='gallery',
-            constraint=models.UniqueConstraint(fields=('partnership', 'name'), name='gallery_unique_name_in_partnership', violation_error_message='This partnership already has a gallery of that name.'),
+            model_name="gallery",
+            constraint=models.UniqueConstraint(
+                fields=("partnership", "name"),
+                name="gallery_unique_name_in_partnership",
+                violation_error_message="This partnership already has a gallery of that name.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='offenderprofile',
-            index=models.Index(fields=['partnership', 'status'], name='profile_partnership_status'),
+            model_name="offenderprofile",
+            index=models.Index(fields=["partnership", "status"], name="profile_partnership_status"),
         ),
         migrations.AddIndex(
-            model_name='offenderprofile',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['offence_types'], name='profile_offence_types'),
+            model_name="offenderprofile",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["offence_types"], name="profile_offence_types"
+            ),
         ),
         migrations.AddIndex(
-            model_name='offenderprofile',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['warning_markers'], name='profile_warning_markers'),
+            model_name="offenderprofile",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["warning_markers"], name="profile_warning_markers"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offenderprofile',
-            constraint=models.UniqueConstraint(fields=('partnership', 'reference'), name='profile_unique_reference_in_partnership', violation_error_message='This reference is already in use.'),
+            model_name="offenderprofile",
+            constraint=models.UniqueConstraint(
+                fields=("partnership", "reference"),
+                name="profile_unique_reference_in_partnership",
+                violation_error_message="This reference is already in use.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offenderprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_min__lte', models.F('age_max')), _connector='OR'), name='profile_age_range_ordered', violation_error_message='The apparent age range must run from low to high.'),
+            model_name="offenderprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("age_min__isnull", True),
+                    ("age_max__isnull", True),
+                    ("age_min__lte", models.F("age_max")),
+                    _connector="OR",
+                ),
+                name="profile_age_range_ordered",
+                violation_error_message="The apparent age range must run from low to high.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='offenderimage',
-            index=models.Index(fields=['sha256'], name='image_sha256'),
+            model_name="offenderimage",
+            index=models.Index(fields=["sha256"], name="image_sha256"),
         ),
         migrations.AddIndex(
-            model_name='offenderimage',
-            index=models.Index(condition=models.Q(('processed_at__isnull', True)), fields=['processed_at'], name='image_unprocessed'),
+            model_name="offenderimage",
+            index=models.Index(
+                condition=models.Q(("processed_at__isnull", True)),
+                fields=["processed_at"],
+                name="image_unprocessed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offenderimage',
-            constraint=models.UniqueConstraint(fields=('profile', 'sha256'), name='image_unique_file_per_profile', violation_error_message='This photo is already on the profile.'),
+            model_name="offenderimage",
+            constraint=models.UniqueConstraint(
+                fields=("profile", "sha256"),
+                name="image_unique_file_per_profile",
+                violation_error_message="This photo is already on the profile.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offenderimage',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('profile',), name='image_one_primary_per_profile', violation_error_message='A profile has one primary photo.'),
+            model_name="offenderimage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("profile",),
+                name="image_one_primary_per_profile",
+                violation_error_message="A profile has one primary photo.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='galleryplacement',
-            constraint=models.UniqueConstraint(fields=('gallery', 'profile'), name='placement_unique_profile_in_gallery', violation_error_message='This profile is already in that gallery.'),
+            model_name="galleryplacement",
+            constraint=models.UniqueConstraint(
+                fields=("gallery", "profile"),
+                name="placement_unique_profile_in_gallery",
+                violation_error_message="This profile is already in that gallery.",
+            ),
         ),
     ]

@@ -1,0 +1,175 @@
+"""Dataview filters: every one in the query string, so a view can be bookmarked and shared."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import django_filters
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from offenders.models import (
+    Build,
+    EthnicityCode,
+    Gender,
+    OffenceType,
+    OffenderProfile,
+    ProfileStatus,
+    WarningMarker,
+    normalise_name,
+)
+from offenders.selectors import galleries_for
+from partnerships.models import Partnership
+from sharing.selectors import partners_sharing_with
+
+SEARCH_MAX = 100
+
+
+def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
+    """Profiles whose known age, or apparent age range, overlaps [age_from, age_to]."""
+    by_birth = Q(date_of_birth__isnull=False)
+    by_range = Q(date_of_birth__isnull=True, age_min__isnull=False, age_max__isnull=False)
+    if age_from is not None:
+        by_birth &= Q(date_of_birth__lte=today - relativedelta(years=age_from))
+        by_range &= Q(age_max__gte=age_from)
+    if age_to is not None:
+        by_birth &= Q(date_of_birth__gt=today - relativedelta(years=age_to + 1))
+        by_range &= Q(age_min__lte=age_to)
+    return by_birth | by_range
+
+
+class DataviewFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Name, alias or reference", method="search", max_length=SEARCH_MAX
+    )
+    gender = django_filters.ChoiceFilter(choices=Gender.choices, empty_label="Any gender")
+    perceived_ethnicity = django_filters.ChoiceFilter(
+        label="Perceived ethnicity", choices=EthnicityCode.choices, empty_label="Any"
+    )
+    build = django_filters.ChoiceFilter(choices=Build.choices, empty_label="Any build")
+    age_from = django_filters.NumberFilter(label="Age from", method="age", min_value=0)
+    age_to = django_filters.NumberFilter(label="Age to", method="age", min_value=0)
+    offence = django_filters.ChoiceFilter(
+        label="Offence",
+        choices=OffenceType.choices,
+        method="filter_offence",
+        empty_label="Any offence",
+    )
+    warning = django_filters.ChoiceFilter(
+        label="Warning marker",
+        choices=WarningMarker.choices,
+        method="filter_warning",
+        empty_label="Any warning",
+    )
+    gallery = django_filters.ModelChoiceFilter(
+        label="Gallery", queryset=None, method="in_gallery", empty_label="Any gallery"
+    )
+    status = django_filters.ChoiceFilter(choices=ProfileStatus.choices, empty_label="Any status")
+    owner = django_filters.ModelChoiceFilter(
+        label="Partnership",
+        field_name="partnership",
+        queryset=None,
+        empty_label="Any partnership",
+    )
+    added_from = django_filters.DateFilter(
+        label="Added from",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    added_to = django_filters.DateFilter(
+        label="Added to",
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        fields=(
+            ("created_at", "added"),
+            ("last_name", "name"),
+            ("reference", "reference"),
+            ("partnership__name", "partnership"),
+        ),
+        field_labels={
+            "-added": "Newest first",
+            "added": "Oldest first",
+            "name": "Name A to Z",
+            "-name": "Name Z to A",
+            "reference": "Reference",
+            "partnership": "Partnership",
+        },
+        empty_label=None,
+    )
+
+    class Meta:
+        model = OffenderProfile
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partnership = partnership
+        self.filters["gallery"].queryset = galleries_for(partnership)
+        self.filters["owner"].queryset = Partnership.objects.filter(
+            Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
+        ).order_by("name")
+        if not partnership.records_perceived_ethnicity:
+            # Switched off for this partnership: not offered, and ignored if typed in a URL.
+            del self.filters["perceived_ethnicity"]
+
+    @property
+    def qs(self) -> QuerySet[OffenderProfile]:
+        queryset: QuerySet[OffenderProfile] = super().qs
+        ordering = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        if not ordering:
+            queryset = queryset.order_by("-created_at", "-id")
+        else:
+            queryset = queryset.order_by(*queryset.query.order_by, "-id")
+        return queryset
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        text = normalise_name(value)
+        if not text:
+            return queryset
+        if re.fullmatch(r"[A-Za-z]{1,5}-\d{1,6}", value.strip()):
+            return queryset.filter(reference__iexact=value.strip())
+        # Each word must appear in some name or alias, so "doyle jason" finds "Jason Doyle".
+        for word in text.split():
+            queryset = queryset.filter(search_name__contains=word)
+        return queryset
+
+    def age(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        # Both bounds are applied together once, by whichever of the two runs first.
+        if getattr(self, "_age_applied", False):
+            return queryset
+        self._age_applied = True
+        data = self.form.cleaned_data
+        low, high = data.get("age_from"), data.get("age_to")
+        return queryset.filter(
+            _age_bounds(
+                timezone.localdate(),
+                int(low) if low is not None else None,
+                int(high) if high is not None else None,
+            )
+        )
+
+    def filter_offence(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(offence_types__contains=[value])
+
+    def filter_warning(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(warning_markers__contains=[value])
+
+    def in_gallery(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(
+            placements__gallery=value, placements__expires_on__gte=timezone.localdate()
+        )
+
+    @property
+    def ethnicity_used(self) -> str:
+        if "perceived_ethnicity" not in self.filters or not self.form.is_valid():
+            return ""
+        return str(self.form.cleaned_data.get("perceived_ethnicity") or "")

@@ -1,0 +1,111 @@
+"""Reads for sharing: partner states, previews, and the Dataview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
+from offenders.selectors import profiles_visible, shareable_q
+from partnerships.models import Membership, Partnership
+from sharing.models import SharingConsent
+
+
+class PartnerState(StrEnum):
+    NONE = "none"
+    REQUESTED_BY_US = "requested_by_us"
+    REQUESTED_BY_THEM = "requested_by_them"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+STATE_LABELS = {
+    PartnerState.NONE: "Not sharing",
+    PartnerState.REQUESTED_BY_US: "Requested by us",
+    PartnerState.REQUESTED_BY_THEM: "Requested by them",
+    PartnerState.ACTIVE: "Sharing",
+    PartnerState.ENDED: "Ended",
+}
+
+
+@dataclass
+class PartnerRow:
+    partnership: Partnership
+    state: PartnerState
+    ours: SharingConsent | None
+    theirs: SharingConsent | None
+    last_ended: SharingConsent | None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def partner_rows(partnership: Partnership) -> list[PartnerRow]:
+    """Every other partnership with the state of sharing between us (three queries)."""
+    consents = list(
+        SharingConsent.objects.select_related("granted_by", "ended_by")
+        .filter(Q(grantor=partnership) | Q(grantee=partnership))
+        .order_by("granted_at")
+    )
+    rows = []
+    for other in Partnership.objects.exclude(pk=partnership.pk).order_by("name"):
+        between = [c for c in consents if other.pk in (c.grantor_id, c.grantee_id)]
+        ours = next((c for c in between if c.grantor_id == partnership.pk and not c.ended_at), None)
+        theirs = next((c for c in between if c.grantor_id == other.pk and not c.ended_at), None)
+        ended = [c for c in between if c.ended_at]
+        if ours and theirs:
+            state = PartnerState.ACTIVE
+        elif ours:
+            state = PartnerState.REQUESTED_BY_US
+        elif theirs:
+            state = PartnerState.REQUESTED_BY_THEM
+        elif ended:
+            state = PartnerState.ENDED
+        else:
+            state = PartnerState.NONE
+        rows.append(PartnerRow(other, state, ours, theirs, ended[-1] if ended else None))
+    return rows
+
+
+def partner_row(partnership: Partnership, slug: str) -> PartnerRow | None:
+    return next((r for r in partner_rows(partnership) if r.partnership.slug == slug), None)
+
+
+def shareable_count(partnership: Partnership) -> int:
+    return OffenderProfile.objects.filter(shareable_q(), partnership=partnership).count()
+
+
+def partners_sharing_with(partnership: Partnership) -> QuerySet[Partnership]:
+    """Partnerships in a mutual agreement with this one."""
+    return Partnership.objects.filter(
+        consents_given__grantee=partnership,
+        consents_given__ended_at=None,
+        consents_received__grantor=partnership,
+        consents_received__ended_at=None,
+    ).distinct()
+
+
+def dataview_profiles(membership: Membership) -> QuerySet[OffenderProfile]:
+    """The Dataview: own and peers' profiles this person may see, ready for one page of rows."""
+    return (
+        profiles_visible(membership)
+        .select_related("partnership")
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=OffenderImage.objects.filter(is_primary=True).only(
+                    "id", "token", "profile_id", "processed_at", "is_primary"
+                ),
+                to_attr="primary_images",
+            ),
+            Prefetch(
+                "placements",
+                queryset=GalleryPlacement.objects.select_related("gallery").only(
+                    "id", "profile_id", "expires_on", "gallery__name"
+                ),
+            ),
+        )
+    )

@@ -1,0 +1,157 @@
+"""Sharing agreements: request, accept, decline, revoke. Each one audited transaction that
+changes the consent graph and the guardian rows together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bcrp.audit import audit_record
+from partnerships.models import Partnership
+from sharing.models import EndReason, SharingConsent
+from sharing.permissions import pair_grant, pair_revoke
+
+if TYPE_CHECKING:
+    from bcrp.models import User
+
+
+def _lock_pair(a: Partnership, b: Partnership) -> None:
+    """Serialise every change between the same two partnerships (lock in id order)."""
+    if a.pk == b.pk:
+        raise ValidationError("A partnership always sees its own profiles.")
+    list(Partnership.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk"))
+
+
+def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None:
+    return SharingConsent.objects.filter(grantor=grantor, grantee=grantee, ended_at=None).first()
+
+
+def _notify(event: str, consent: SharingConsent) -> None:
+    from sharing.tasks import consent_notify
+
+    transaction.on_commit(lambda: consent_notify.delay(event, consent.pk))
+
+
+@transaction.atomic
+def consent_request(
+    *,
+    partnership: Partnership,
+    partner: Partnership,
+    agreement_reference: str,
+    actor: User,
+    ip: str | None = None,
+) -> SharingConsent:
+    """`partnership` consents to share with `partner` and asks for the same in return."""
+    _lock_pair(partnership, partner)
+    if _active(partnership, partner) is not None:
+        raise ValidationError("You have already asked to share with this partnership.")
+    if _active(partner, partnership) is not None:
+        raise ValidationError("They have already asked to share with you: accept their request.")
+    consent = SharingConsent.objects.create(
+        grantor=partnership,
+        grantee=partner,
+        agreement_reference=agreement_reference.strip(),
+        granted_by=actor,
+    )
+    audit_record(
+        action="sharing.request",
+        actor=actor,
+        partnership=partnership,
+        target=consent,
+        ip=ip,
+        detail={"partner_id": partner.pk},
+    )
+    _notify("request", consent)
+    return consent
+
+
+@transaction.atomic
+def consent_accept(
+    *,
+    partnership: Partnership,
+    partner: Partnership,
+    actor: User,
+    agreement_reference: str = "",
+    ip: str | None = None,
+) -> SharingConsent:
+    """`partnership` accepts `partner`'s request: both now see each other's shareable profiles."""
+    _lock_pair(partnership, partner)
+    request = _active(partner, partnership)
+    if request is None:
+        raise ValidationError("There is no request from this partnership to accept.")
+    if _active(partnership, partner) is not None:
+        raise ValidationError("You already share with this partnership.")
+    consent = SharingConsent.objects.create(
+        grantor=partnership,
+        grantee=partner,
+        agreement_reference=agreement_reference.strip() or request.agreement_reference,
+        granted_by=actor,
+    )
+    granted = pair_grant(partnership, partner)
+    audit_record(
+        action="sharing.accept",
+        actor=actor,
+        partnership=partnership,
+        target=consent,
+        ip=ip,
+        detail={"partner_id": partner.pk, "rows_granted": granted},
+    )
+    _notify("accept", consent)
+    return consent
+
+
+def _end(consent: SharingConsent, reason: str, actor: User, when: datetime) -> None:
+    consent.ended_at = when
+    consent.ended_by = actor
+    consent.end_reason = reason
+    consent.save(update_fields=["ended_at", "ended_by", "end_reason"])
+
+
+@transaction.atomic
+def consent_decline(
+    *, partnership: Partnership, partner: Partnership, actor: User, ip: str | None = None
+) -> None:
+    _lock_pair(partnership, partner)
+    request = _active(partner, partnership)
+    if request is None or _active(partnership, partner) is not None:
+        raise ValidationError("There is no open request from this partnership.")
+    _end(request, EndReason.DECLINED, actor, timezone.now())
+    audit_record(
+        action="sharing.decline",
+        actor=actor,
+        partnership=partnership,
+        target=request,
+        ip=ip,
+        detail={"partner_id": partner.pk},
+    )
+    _notify("decline", request)
+
+
+@transaction.atomic
+def consent_revoke(
+    *, partnership: Partnership, partner: Partnership, actor: User, ip: str | None = None
+) -> int:
+    """End sharing (or withdraw a request) in both directions; rows go before commit."""
+    _lock_pair(partnership, partner)
+    edges = [c for c in (_active(partnership, partner), _active(partner, partnership)) if c]
+    ours = _active(partnership, partner)
+    if ours is None:
+        raise ValidationError("You do not share with this partnership.")
+    removed = pair_revoke(partnership, partner) if len(edges) == 2 else 0
+    now = timezone.now()
+    for edge in edges:
+        _end(edge, EndReason.REVOKED, actor, now)
+    audit_record(
+        action="sharing.revoke",
+        actor=actor,
+        partnership=partnership,
+        target=ours,
+        ip=ip,
+        detail={"partner_id": partner.pk, "rows_removed": removed},
+    )
+    _notify("revoke", ours)
+    return removed

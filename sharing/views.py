@@ -1,0 +1,125 @@
+"""Partners page (sharing agreements) and the Dataview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+from bcrp.audit import audit_record, client_ip
+from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, PartnershipMixin
+from sharing import selectors, services
+from sharing.filtersets import DataviewFilter
+
+DATAVIEW_PAGE_SIZE = 50
+
+
+class PartnersView(PartnershipMixin, TemplateView):
+    allowed_roles = ADMIN_ONLY
+    template_name = "sharing/partners.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.partner_rows(self.partnership)
+        return context
+
+
+class PartnerView(PartnershipMixin, TemplateView):
+    """One other partnership: its state, and what accepting would give and gain."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "sharing/partner.html"
+
+    def get_row(self) -> selectors.PartnerRow:
+        row = selectors.partner_row(self.partnership, self.kwargs["other"])
+        if row is None:
+            raise Http404("No such partnership.")
+        return row
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        row = self.get_row()
+        context.update(
+            row=row,
+            gain=selectors.shareable_count(row.partnership),
+            give=selectors.shareable_count(self.partnership),
+        )
+        return context
+
+
+class PartnerActionView(PartnerView):
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request: HttpRequest, slug: str, other: str) -> HttpResponse:
+        partner = self.get_row().partnership
+        reference = request.POST.get("agreement_reference", "")[:80]
+        ip = client_ip(request)
+        p, actor = self.partnership, self.actor
+        try:
+            if self.action == "request":
+                services.consent_request(
+                    partnership=p,
+                    partner=partner,
+                    agreement_reference=reference,
+                    actor=actor,
+                    ip=ip,
+                )
+                messages.success(request, f"Request sent to {partner}'s administrators.")
+            elif self.action == "accept":
+                services.consent_accept(
+                    partnership=p,
+                    partner=partner,
+                    agreement_reference=reference,
+                    actor=actor,
+                    ip=ip,
+                )
+                messages.success(request, f"You now share with {partner}.")
+            elif self.action == "decline":
+                services.consent_decline(partnership=p, partner=partner, actor=actor, ip=ip)
+                messages.success(request, f"Request from {partner} declined.")
+            elif self.action == "revoke":
+                services.consent_revoke(partnership=p, partner=partner, actor=actor, ip=ip)
+                messages.success(request, f"Sharing with {partner} has ended.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("sharing:partner", slug=slug, other=other)
+
+
+class DataviewView(PartnershipMixin, TemplateView):
+    """Own and peers' profiles in one list; filters in the query string; htmx updates."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "sharing/dataview.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return ["sharing/_dataview_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filterset = DataviewFilter(
+            self.request.GET,
+            queryset=selectors.dataview_profiles(self.membership),
+            partnership=self.partnership,
+        )
+        page = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        if filterset.ethnicity_used:
+            # Special-category data (UK GDPR Art. 9): every use is on the record.
+            audit_record(
+                action="dataview.filter_perceived_ethnicity",
+                actor=self.actor,
+                partnership=self.partnership,
+                ip=client_ip(self.request),
+                detail={"code": filterset.ethnicity_used},
+            )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter=filterset, page=page, query=query.urlencode())
+        return context
