@@ -206,22 +206,23 @@ def image_add(
 ) -> OffenderImage:
     """Check, re-encode, encrypt and store one photo; the thumbnail follows in the background.
 
-    Everything is checked before anything is written, so a refused file leaves nothing behind.
+    A refused file leaves nothing behind: the stored file is removed if the row is not written.
     """
     from offenders.tasks import image_process
 
     prepared = image_prepare(upload)
-    if profile.images.count() >= MAX_IMAGES_PER_PROFILE:
-        raise ValidationError(
-            f"A profile holds at most {MAX_IMAGES_PER_PROFILE} photos; delete one first."
-        )
-    if profile.images.filter(sha256=prepared.sha256).exists():
-        raise ValidationError(f"{upload.name}: this photo is already on the profile.")
     token = secrets.token_urlsafe(32)
     stored = write_encrypted(_storage_name(profile, token, "original"), prepared.jpeg)
     try:
         with transaction.atomic():
+            # The profile row lock makes the limit and duplicate checks hold under concurrency.
             locked = OffenderProfile.objects.select_for_update().get(pk=profile.pk)
+            if locked.images.count() >= MAX_IMAGES_PER_PROFILE:
+                raise ValidationError(
+                    f"A profile holds at most {MAX_IMAGES_PER_PROFILE} photos; delete one first."
+                )
+            if locked.images.filter(sha256=prepared.sha256).exists():
+                raise ValidationError(f"{upload.name}: this photo is already on the profile.")
             existing = locked.images.aggregate(top=Max("position"), n=Max("id"))
             image = OffenderImage.objects.create(
                 profile=locked,

@@ -256,12 +256,6 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         del self.profile  # reload with the new photos
         status = 400 if problems and not added else 200
         if not request.htmx:  # type: ignore[attr-defined]
-            for text in problems:
-                messages.error(request, text)
-            for text in warnings:
-                messages.warning(request, text)
-            if added:
-                messages.success(request, f"{added} photo{'s' if added != 1 else ''} added.")
             if status == 400:
                 return render(
                     request,
@@ -269,6 +263,12 @@ class ProfileImagesView(ProfileMixin, TemplateView):
                     self.get_context_data(problems=problems),
                     status=400,
                 )
+            for text in problems:
+                messages.error(request, text)
+            for text in warnings:
+                messages.warning(request, text)
+            if added:
+                messages.success(request, f"{added} photo{'s' if added != 1 else ''} added.")
             return redirect(self.profile_url())
         context = self.get_context_data(problems=problems, warnings=warnings, added=added)
         return self.render_to_response(context, status=status)

@@ -1,0 +1,243 @@
+"""Property test: random histories of consents, profiles and memberships never break the rule.
+
+After every step, for every partnership and for its administrators and police, the Dataview
+equals the sharing rule computed here in plain Python from the models, and the drift check
+finds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from bcrp.models import User
+from offenders import services as offender_services
+from offenders.models import OffenderProfile, ProfileStatus
+from partnerships import services as partnership_services
+from partnerships.models import Membership, Partnership, Role
+from sharing import services
+from sharing.models import SharingConsent
+from sharing.permissions import drift_check
+from sharing.selectors import dataview_profiles
+from tests.factories import UserFactory, partnership_make, person_in
+
+N = 3
+EXAMPLES = int(os.environ.get("SHARING_MACHINE_EXAMPLES", "200"))
+index = st.integers(min_value=0, max_value=N - 1)
+pair = st.permutations(range(N)).map(lambda order: (order[0], order[1]))
+AGES = st.sampled_from(["adult", "juvenile", "teen_range", "unknown"])
+
+
+def expected_visible(partnership: Partnership) -> set[int]:
+    """The sharing rule, straight from DESIGN.md, in Python."""
+    edges = set(
+        SharingConsent.objects.filter(ended_at=None).values_list("grantor_id", "grantee_id")
+    )
+    visible = set()
+    for profile in OffenderProfile.objects.all():
+        owner = profile.partnership_id
+        if owner == partnership.pk:
+            visible.add(profile.pk)
+            continue
+        mutual = (owner, partnership.pk) in edges and (partnership.pk, owner) in edges
+        shareable = (
+            profile.status != ProfileStatus.ARCHIVED
+            and not profile.local_only
+            and not profile.is_juvenile()
+        )
+        if mutual and shareable:
+            visible.add(profile.pk)
+    return visible
+
+
+class SharingMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.savepoint = transaction.savepoint()
+        self.partnerships: list[Partnership] = []
+        self.admins: list[User] = []
+        self.police: list[User] = []
+        self.profiles: list[OffenderProfile] = []
+        self.roamer: User | None = None
+
+    def teardown(self) -> None:
+        transaction.savepoint_rollback(self.savepoint)
+
+    @initialize()
+    def network(self) -> None:
+        for i in range(N):
+            partnership = partnership_make(f"m{i}", f"Machine {i}")
+            self.partnerships.append(partnership)
+            self.admins.append(person_in(partnership, Role.ADMIN))
+            self.police.append(person_in(partnership, Role.POLICE))
+        self.roamer = UserFactory()
+
+    def _try(self, action: Any, **kwargs: Any) -> None:
+        # Refused as the page would refuse it (e.g. accepting what was never asked): no change.
+        with contextlib.suppress(ValidationError):
+            action(**kwargs)
+
+    @rule(a=index, b=index)
+    def request(self, a: int, b: int) -> None:
+        if a != b:
+            self._try(
+                services.consent_request,
+                partnership=self.partnerships[a],
+                partner=self.partnerships[b],
+                agreement_reference="",
+                actor=self.admins[a],
+            )
+
+    @rule(ab=pair)
+    def agree(self, ab: tuple[int, int]) -> None:
+        """Both sides agree in one go (request then accept), the usual path."""
+        a, b = ab
+        self.request(a, b)
+        self.accept(b, a)
+
+    @rule(a=index, b=index)
+    def accept(self, a: int, b: int) -> None:
+        if a != b:
+            self._try(
+                services.consent_accept,
+                partnership=self.partnerships[a],
+                partner=self.partnerships[b],
+                actor=self.admins[a],
+            )
+
+    @rule(a=index, b=index)
+    def decline(self, a: int, b: int) -> None:
+        if a != b:
+            self._try(
+                services.consent_decline,
+                partnership=self.partnerships[a],
+                partner=self.partnerships[b],
+                actor=self.admins[a],
+            )
+
+    @rule(a=index, b=index)
+    def revoke(self, a: int, b: int) -> None:
+        if a != b:
+            self._try(
+                services.consent_revoke,
+                partnership=self.partnerships[a],
+                partner=self.partnerships[b],
+                actor=self.admins[a],
+            )
+
+    @rule(owner=index, age=AGES, local_only=st.booleans())
+    def create_profile(self, owner: int, age: str, local_only: bool) -> None:
+        fields: dict[str, Any] = {"first_name": "P", "last_name": str(len(self.profiles))}
+        fields["local_only"] = local_only
+        if age == "adult":
+            fields.update(age_min=25, age_max=40)
+        elif age == "juvenile":
+            fields["date_of_birth"] = date(timezone.localdate().year - 10, 1, 1)
+        elif age == "teen_range":
+            fields.update(age_min=16, age_max=20)
+        self.profiles.append(
+            offender_services.profile_create(
+                partnership=self.partnerships[owner], fields=fields, actor=self.admins[owner]
+            )
+        )
+
+    @precondition(lambda self: self.profiles)
+    @rule(data=st.data(), change=st.sampled_from(["archive", "restore", "local", "unlocal"]))
+    def change_profile(self, data: st.DataObject, change: str) -> None:
+        profile = data.draw(st.sampled_from(self.profiles))
+        profile.refresh_from_db()
+        owner = self.partnerships.index(
+            next(p for p in self.partnerships if p.pk == profile.partnership_id)
+        )
+        actor = self.admins[owner]
+        if change == "archive":
+            offender_services.profile_archive(profile=profile, actor=actor)
+        elif change == "restore":
+            offender_services.profile_restore(profile=profile, actor=actor)
+        else:
+            offender_services.profile_update(
+                profile=profile, fields={"local_only": change == "local"}, actor=actor
+            )
+
+    @rule(where=index, role=st.sampled_from([Role.ADMIN, Role.POLICE, Role.MEMBER, None]))
+    def move_roamer(self, where: int, role: str | None) -> None:
+        """Add, change or end the roaming person's membership in one partnership."""
+        assert self.roamer is not None
+        partnership = self.partnerships[where]
+        current = Membership.objects.filter(
+            user=self.roamer, partnership=partnership, ended_at=None
+        ).first()
+        business = None
+        if role == Role.MEMBER:
+            business = partnership.businesses.first() or partnership.businesses.create(name="Shop")
+        if current is None and role is not None:
+            partnership_services.membership_add(
+                partnership=partnership, user=self.roamer, role=role, business=business, actor=None
+            )
+        elif current is not None and role is None:
+            partnership_services.membership_end(membership=current, actor=None)
+        elif current is not None and role is not None:
+            partnership_services.membership_change(
+                membership=current, role=role, business=business, actor=None
+            )
+
+    @invariant()
+    def dataview_equals_the_rule(self) -> None:
+        if not self.partnerships:
+            return
+        people = list(
+            Membership.objects.select_related("partnership", "user").filter(
+                ended_at=None, role__in=[Role.ADMIN, Role.POLICE]
+            )
+        )
+        assert {m.partnership_id for m in people} == {p.pk for p in self.partnerships}
+        for membership in people:
+            seen = set(dataview_profiles(membership).values_list("pk", flat=True))
+            assert seen == expected_visible(membership.partnership), (
+                membership.partnership.slug,
+                membership.role,
+            )
+        # The roaming person is in exactly the groups of their active memberships.
+        assert self.roamer is not None
+        wanted = {
+            m.partnership.group_for(m.role).pk
+            for m in Membership.objects.select_related("partnership").filter(
+                user=self.roamer, ended_at=None
+            )
+        }
+        assert set(self.roamer.groups.values_list("pk", flat=True)) == wanted
+
+    @invariant()
+    def no_drift(self) -> None:
+        drift = drift_check()
+        assert drift.clean, drift
+
+
+@pytest.mark.django_db
+def test_sharing_rule_holds_through_random_histories() -> None:
+    run_state_machine_as_test(
+        SharingMachine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
