@@ -151,8 +151,16 @@ class ProfileEditView(ProfileMixin, ProfileFormView):
 
 
 class ProfileDetailView(ProfileMixin, TemplateView):
-    allowed_roles = ADMIN_AND_POLICE
+    """Administrators and police get the whole profile; a member who taps a circulated photo
+    gets a card with what a person at a till needs, and 404 for anything not circulated."""
+
+    allowed_roles = ALL_ROLES
     template_name = "offenders/profile_detail.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.membership.role == Role.MEMBER:
+            return ["offenders/profile_member.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -164,6 +172,9 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             target=profile,
             ip=client_ip(self.request),
         )
+        if self.membership.role == Role.MEMBER:
+            context.update(profile=profile, images=profile.images.all())
+            return context
         context.update(
             profile=profile,
             images=profile.images.all(),
@@ -203,7 +214,7 @@ class ProfileStatusView(ProfileMixin, View):
 class ProfileImagesView(ProfileMixin, TemplateView):
     """GET: the photo strip (htmx polls it until thumbnails are ready). POST: upload photos."""
 
-    allowed_roles = ADMIN_AND_POLICE
+    allowed_roles = ALL_ROLES
     template_name = "offenders/_images.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -62,15 +62,11 @@ def test_outsider_member_and_peer_without_consent_get_404(
     for user in (member_a, outsider, admin_b, police_b):
         client = client_for(user)
         for url in profile_urls(hidden_profile):
-            status = client.get(url).status_code
-            # A member is a member of A, so A's profile page is a role refusal (403); the
-            # photo URLs, which members may use for circulated profiles, are 404.
-            allowed = {403, 404} if user == member_a and "/profiles/" in url else {404}
-            assert status in allowed, (user.email, url, status)
+            assert client.get(url).status_code == 404, (user.email, url)
         # The peer under its own slug: still nothing.
         for slug in ("bravo",):
             assert client.get(f"/p/{slug}/photos/{image.token}/").status_code == 404
-            assert client.get(f"/p/{slug}/profiles/{hidden_profile.pk}/").status_code in {403, 404}
+            assert client.get(f"/p/{slug}/profiles/{hidden_profile.pk}/").status_code == 404
 
 
 def test_image_actions_refuse_other_partnerships(
@@ -154,10 +150,28 @@ def test_member_gallery_shows_no_notes_birth_date_or_address(
     assert profile.reference not in html
 
 
-def test_members_get_403_on_profile_pages(member_a: User, hidden_profile: OffenderProfile) -> None:
+def test_members_get_a_till_card_for_circulated_profiles_only(
+    partnership_a: Partnership, admin_a: User, member_a: User, hidden_profile: OffenderProfile
+) -> None:
     client = client_for(member_a)
     assert client.get("/p/alpha/profiles/").status_code == 403
-    assert client.get(f"/p/alpha/profiles/{hidden_profile.pk}/").status_code == 403
+    assert client.get(f"/p/alpha/profiles/{hidden_profile.pk}/").status_code == 404
+    circulated = ProfileFactory(
+        partnership=partnership_a,
+        first_name="Carl",
+        notes="Lives at 9 Oak Lane",
+        date_of_birth=date(1985, 7, 9),
+        warning_markers=["weapons"],
+    )
+    services.placement_add(
+        profile=circulated, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+    )
+    image_on(circulated, admin_a)
+    html = client.get(f"/p/alpha/profiles/{circulated.pk}/").content.decode()
+    assert "Carl" in html and "Weapons" in html and "/photos/" in html
+    for secret in ("Oak Lane", "1985", "9 Jul", circulated.reference, "History"):
+        assert secret not in html, secret
+    assert client.get(f"/p/alpha/profiles/{circulated.pk}/edit/").status_code == 403
 
 
 def _queries(client: Any, url: str) -> int:
