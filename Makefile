@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check clean-var
+.PHONY: run test lint typecheck check bench clean-var
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ typecheck: $(INSTALLED)
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Seeds a network in its own database (never the demo data) at two sizes and prints figures;
+# the same figures go to var/bench/dataview.json.
+bench: $(INSTALLED)
+	BCRP_EMBEDDED_DB=bcrp_bench_small $(PY) manage.py migrate --verbosity 0
+	BCRP_EMBEDDED_DB=bcrp_bench_small $(PY) manage.py bench_dataview --label small \
+		--partnerships 40 --profiles-per 500 --hub-profiles 2400 --mid-peers 8
+	BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py migrate --verbosity 0
+	BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py bench_dataview --label large \
+		--partnerships 200 --profiles-per 500 --hub-profiles 11800 --mid-peers 15
 
 # Stops nothing: stop `make run` first. Removes the embedded database, Redis data and uploads.
 clean-var:

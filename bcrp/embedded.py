@@ -19,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BCRP_VAR_DIR", BASE_DIR / "var"))
 PG_DIR = VAR_DIR / "postgres"
 REDIS_DIR = VAR_DIR / "redis"
-DATABASE_NAME = "bcrp"
+DATABASE_NAME = os.environ.get("BCRP_EMBEDDED_DB", "bcrp")
 
 # pgserver asks platformdirs for a runtime directory it does not need when sockets fit in var/.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", module="platformdirs")
@@ -48,17 +48,17 @@ def postgres_url() -> tuple[str, bool]:
     was_running = _pg_running()
     server = pgserver.get_server(PG_DIR, cleanup_mode=None)
     admin_uri = server.get_uri()
-    if not was_running:
-        with psycopg.connect(admin_uri, autocommit=True) as conn:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        if not was_running:
             # A development server: losing the last few commits in a crash is fine, waiting
             # for fsync on every test transaction is not.
             conn.execute("ALTER SYSTEM SET synchronous_commit = off")
             conn.execute("SELECT pg_reload_conf()")
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     return server.get_uri(DATABASE_NAME), not was_running
 
 

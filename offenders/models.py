@@ -165,6 +165,7 @@ class OffenderProfile(models.Model):
         ]
         indexes = [
             models.Index(fields=["partnership", "status"], name="profile_partnership_status"),
+            models.Index(fields=["-created_at", "-id"], name="profile_newest_first"),
             GinIndex(fields=["offence_types"], name="profile_offence_types"),
             GinIndex(fields=["warning_markers"], name="profile_warning_markers"),
         ]

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -25,6 +26,7 @@ from offenders.models import (
     ProfileStatus,
 )
 from partnerships.models import Membership, Partnership, Role
+from sharing.models import ProfileGroupPermission
 
 PHASH_NEAR_BITS = 6
 
@@ -61,6 +63,24 @@ def shareable_q(today: date | None = None) -> Q:
     return ~Q(status=ProfileStatus.ARCHIVED) & Q(local_only=False) & ~juvenile_q(today)
 
 
+def view_permission_id() -> int:
+    """The id of guardian's `view_offenderprofile` permission (one indexed lookup)."""
+    return Permission.objects.values_list("pk", flat=True).get(
+        codename="view_offenderprofile", content_type__app_label="offenders"
+    )
+
+
+def visible_count(membership: Membership) -> int | None:
+    """How many profiles an administrator or officer sees here, from the permission index
+    alone (one row per visible profile); None for members."""
+    group_id = viewing_group_id(membership)
+    if group_id is None:
+        return None
+    return ProfileGroupPermission.objects.filter(
+        group_id=group_id, permission_id=view_permission_id()
+    ).count()
+
+
 def viewing_group_id(membership: Membership) -> int | None:
     """The guardian group whose `view` rows decide what this person sees here."""
     partnership = membership.partnership
@@ -81,10 +101,16 @@ def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
     """
     group_id = viewing_group_id(membership)
     if group_id is not None:
+        # EXISTS with literal ids lets PostgreSQL walk the profiles in page order and stop
+        # after one page, instead of joining every row the group may see.
         return OffenderProfile.objects.filter(
-            group_permissions__group_id=group_id,
-            group_permissions__permission__codename="view_offenderprofile",
-            group_permissions__permission__content_type__app_label="offenders",
+            Exists(
+                ProfileGroupPermission.objects.filter(
+                    content_object_id=OuterRef("pk"),
+                    group_id=group_id,
+                    permission_id=view_permission_id(),
+                )
+            )
         )
     return OffenderProfile.objects.filter(circulated_q(membership.partnership))
 

@@ -169,6 +169,17 @@ class DataviewFilter(django_filters.FilterSet):
         )
 
     @property
+    def narrows(self) -> bool:
+        """Whether any filter (not just the sort order) is in use."""
+        if not self.form.is_valid():
+            return True
+        return any(
+            value not in (None, "", [])
+            for name, value in self.form.cleaned_data.items()
+            if name != "sort"
+        )
+
+    @property
     def ethnicity_used(self) -> str:
         if "perceived_ethnicity" not in self.filters or not self.form.is_valid():
             return ""

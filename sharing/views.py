@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, PartnershipMixin
+from offenders.selectors import visible_count
 from sharing import selectors, services
 from sharing.filtersets import DataviewFilter
 
@@ -109,7 +110,11 @@ class DataviewView(PartnershipMixin, TemplateView):
             queryset=selectors.dataview_profiles(self.membership),
             partnership=self.partnership,
         )
-        page = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        paginator = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE)
+        if not filterset.narrows:
+            # Unfiltered, the total is the number of permission rows: an index-only count.
+            paginator.count = visible_count(self.membership)  # type: ignore[misc]
+        page = paginator.get_page(self.request.GET.get("page"))
         if filterset.ethnicity_used:
             # Special-category data (UK GDPR Art. 9): every use is on the record.
             audit_record(

@@ -1,0 +1,265 @@
+"""`make bench`: seed a network in a bench database, measure the Dataview and sharing changes.
+
+Prints a table and merges the figures into var/bench/dataview.json under --label.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from guardian.shortcuts import get_objects_for_user
+from tqdm import tqdm
+
+from offenders.models import OffenderProfile
+from partnerships.models import Membership
+from sharing import services
+from sharing.models import ProfileGroupPermission, ProfileUserPermission
+from sharing.network import NetworkSpec, network_seed
+from sharing.selectors import dataview_profiles
+
+PAGES = {
+    "first page": "",
+    "filtered page": "?gender=male&build=medium&q=smith",
+    "page 50": "?page=50",
+}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _timed(action: Any, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+class Command(BaseCommand):
+    help = "Benchmark the Dataview and sharing agreements on a seeded network."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--label", required=True)
+        parser.add_argument("--partnerships", type=int, default=200)
+        parser.add_argument("--profiles-per", type=int, default=500)
+        parser.add_argument("--hub-profiles", type=int, default=11_800)
+        parser.add_argument("--mid-peers", type=int, default=15)
+        parser.add_argument("--density", type=float, default=0.05)
+        parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        name = settings.DATABASES["default"]["NAME"]
+        if "bench" not in name:
+            raise CommandError(f"refusing to wipe {name!r}: run through `make bench`")
+        call_command("flush", interactive=False, verbosity=0)
+
+        n = o["partnerships"]
+        hub, mid, newcomer = 0, 1, n - 1
+        # The hub is a large scheme everyone shares with (like a city-wide network), except
+        # the newcomer, whose agreement with the hub is what we time.
+        extra = [(hub, i) for i in range(1, n - 1)]
+        extra += [(mid, i) for i in range(2, 2 + o["mid_peers"])]
+        spec = NetworkSpec(
+            partnerships=n,
+            profiles_per=o["profiles_per"],
+            density=o["density"],
+            seed=o["seed"],
+            prefix="bench",
+            profiles_override={hub: o["hub_profiles"]},
+            extra_pairs=extra,
+            exclude_from_random={hub, mid, newcomer},
+        )
+        started = time.perf_counter()
+        total = n * (1 + o["profiles_per"]) + o["hub_profiles"] + 2
+        with tqdm(total=total, unit="step", file=self.stdout, dynamic_ncols=True) as bar:
+
+            def progress(stage: str, count: int) -> None:
+                bar.set_description(f"seeding: {stage}")
+                bar.update(count if stage in {"partnerships", "profiles"} else 1)
+
+            network = network_seed(spec, progress)
+        seed_seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE") if not connection.in_atomic_block else None
+
+        result: dict[str, Any] = {
+            "label": o["label"],
+            "network": {
+                "partnerships": n,
+                "profiles": OffenderProfile.objects.count(),
+                "permission_rows": ProfileGroupPermission.objects.count(),
+                "seed_seconds": round(seed_seconds, 1),
+            },
+            "viewers": {},
+        }
+        # Accept and revoke first, so the hub ends up seeing everyone for the page timings.
+        result["sharing"] = self._accept_revoke(network, hub, newcomer)
+        for key, index in (("mid", mid), ("hub", hub)):
+            result["viewers"][key] = self._viewer(network, index, o["runs"])
+        result["machine"] = {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "postgres": connection.cursor().connection.info.server_version,
+        }
+        self._save(result)
+        self._print(result)
+
+    def _accept_revoke(self, network: Any, hub: int, newcomer: int) -> dict[str, Any]:
+        a, b = network.partnerships[newcomer], network.partnerships[hub]
+        admin_a, admin_b = network.admins[newcomer], network.admins[hub]
+        accepts, revokes = [], []
+        granted = 0
+        for round_ in range(3):
+            services.consent_request(
+                partnership=b, partner=a, agreement_reference="bench", actor=admin_b
+            )
+            start = time.perf_counter()
+            services.consent_accept(partnership=a, partner=b, actor=admin_a)
+            accepts.append((time.perf_counter() - start) * 1000)
+            granted = (
+                dataview_profiles(Membership.objects.get(user=admin_a, ended_at=None))
+                .exclude(partnership=a)
+                .count()
+            )
+            if round_ < 2:
+                start = time.perf_counter()
+                services.consent_revoke(partnership=a, partner=b, actor=admin_a)
+                revokes.append((time.perf_counter() - start) * 1000)
+        return {
+            "profiles_granted": granted,
+            "accept_ms_median": round(statistics.median(accepts), 1),
+            "revoke_ms_median": round(statistics.median(revokes), 1),
+            "accept_ms": [round(t, 1) for t in accepts],
+            "revoke_ms": [round(t, 1) for t in revokes],
+        }
+
+    def _viewer(self, network: Any, index: int, runs: int) -> dict[str, Any]:
+        user = network.admins[index]
+        partnership = network.partnerships[index]
+        membership = Membership.objects.select_related("partnership").get(
+            user=user, partnership=partnership, ended_at=None
+        )
+        client = Client()
+        client.force_login(user)
+        base = f"/p/{partnership.slug}/dataview/"
+        figures: dict[str, Any] = {"visible": dataview_profiles(membership).count(), "pages": {}}
+        for label, query in PAGES.items():
+            url = base + query
+            for _ in range(3):
+                assert client.get(url).status_code == 200
+            executed: list[str] = []
+
+            def count(execute: Any, sql: str, *args: Any, log: list[str] = executed) -> Any:
+                log.append(sql)
+                return execute(sql, *args)
+
+            with connection.execute_wrapper(count):
+                client.get(url)
+            times = _timed(lambda url=url: client.get(url), runs)
+            figures["pages"][label] = {
+                "median_ms": round(statistics.median(times), 1),
+                "p95_ms": round(_percentile(times, 0.95), 1),
+                "queries": len(executed),
+            }
+        figures["baseline"] = self._baseline(user, membership, runs)
+        return figures
+
+    def _baseline(self, user: Any, membership: Membership, runs: int) -> dict[str, Any]:
+        """The same first page from guardian's generic tables via get_objects_for_user."""
+
+        def ours() -> None:
+            qs = dataview_profiles(membership).order_by("-created_at", "-id")
+            qs.count()
+            list(qs[:50])
+
+        group_id = membership.partnership.admin_group_id
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    INSERT INTO guardian_groupobjectpermission
+                        (object_pk, content_type_id, group_id, permission_id)
+                    SELECT x.content_object_id::text, perm.content_type_id, x.group_id,
+                           x.permission_id
+                    FROM sharing_profilegrouppermission x
+                    JOIN auth_permission perm ON perm.id = x.permission_id
+                    WHERE x.group_id = %s
+                    """,
+                    [group_id],
+                )
+            # guardian skips direct models whose `enabled` is False: the generic path.
+            ProfileGroupPermission.enabled = False  # type: ignore[attr-defined]
+            ProfileUserPermission.enabled = False  # type: ignore[attr-defined]
+            try:
+
+                def naive() -> None:
+                    qs = get_objects_for_user(
+                        user, "offenders.view_offenderprofile", klass=OffenderProfile
+                    ).order_by("-created_at", "-id")
+                    qs.count()
+                    list(qs[:50])
+
+                naive()
+                naive_times = _timed(naive, max(5, runs // 3))
+            finally:
+                ProfileGroupPermission.enabled = True  # type: ignore[attr-defined]
+                ProfileUserPermission.enabled = True  # type: ignore[attr-defined]
+            transaction.set_rollback(True)
+        ours()
+        our_times = _timed(ours, max(5, runs // 3))
+        naive_median = statistics.median(naive_times)
+        our_median = statistics.median(our_times)
+        return {
+            "ours_median_ms": round(our_median, 1),
+            "naive_median_ms": round(naive_median, 1),
+            "naive_over_ours": round(naive_median / our_median, 1),
+        }
+
+    def _save(self, result: dict[str, Any]) -> None:
+        path = Path(settings.VAR_DIR) / "bench" / "dataview.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[result["label"]] = result
+        path.write_text(json.dumps(data, indent=2))
+
+    def _print(self, r: dict[str, Any]) -> None:
+        w = self.stdout.write
+        net = r["network"]
+        w(
+            f"\n== {r['label']}: {net['partnerships']} partnerships, {net['profiles']:,} profiles, "
+            f"{net['permission_rows']:,} permission rows (seeded in {net['seed_seconds']} s)"
+        )
+        w(f"{'viewer':<8}{'visible':>9}  {'page':<14}{'median ms':>10}{'p95 ms':>9}{'queries':>9}")
+        for key, viewer in r["viewers"].items():
+            for label, page in viewer["pages"].items():
+                w(
+                    f"{key:<8}{viewer['visible']:>9,}  {label:<14}{page['median_ms']:>10}"
+                    f"{page['p95_ms']:>9}{page['queries']:>9}"
+                )
+            b = viewer["baseline"]
+            w(
+                f"{'':<19}first page selector: ours {b['ours_median_ms']} ms, generic guardian "
+                f"{b['naive_median_ms']} ms ({b['naive_over_ours']}x)"
+            )
+        s = r["sharing"]
+        w(
+            f"accept granting {s['profiles_granted']:,} profiles: "
+            f"median {s['accept_ms_median']} ms {s['accept_ms']}; "
+            f"revoke: median {s['revoke_ms_median']} ms {s['revoke_ms']}"
+        )
