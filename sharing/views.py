@@ -111,9 +111,10 @@ class DataviewView(PartnershipMixin, TemplateView):
             partnership=self.partnership,
         )
         paginator = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE)
-        if not filterset.narrows:
+        total = None if filterset.narrows else visible_count(self.membership)
+        if total is not None:
             # Unfiltered, the total is the number of permission rows: an index-only count.
-            paginator.count = visible_count(self.membership)  # type: ignore[misc]
+            paginator.count = total
         page = paginator.get_page(self.request.GET.get("page"))
         if filterset.ethnicity_used:
             # Special-category data (UK GDPR Art. 9): every use is on the record.
