@@ -96,14 +96,13 @@ class DataviewFilter(django_filters.FilterSet):
             ("partnership__name", "partnership"),
         ),
         field_labels={
-            "-added": "Newest first",
             "added": "Oldest first",
             "name": "Name A to Z",
             "-name": "Name Z to A",
             "reference": "Reference",
             "partnership": "Partnership",
         },
-        empty_label=None,
+        empty_label="Newest first",
     )
 
     class Meta:
