@@ -171,6 +171,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "sharing.tasks.sharing_drift_check",
         "schedule": crontab(hour=2, minute=30),
     },
+    "notices-lapse": {
+        "task": "offenders.tasks.notices_lapse",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "sharing-birthdays": {
         "task": "sharing.tasks.sharing_birthdays",
         "schedule": crontab(hour=0, minute=15),

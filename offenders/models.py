@@ -188,6 +188,19 @@ class OffenderProfile(models.Model):
         labels = dict(OffenceType.choices)
         return [labels.get(value, value) for value in self.offence_types]
 
+    @property
+    def notice_in_force(self) -> Exclusion | None:
+        """The strongest notice in force today, exclusion before warning. Lists prefetch the
+        notices in force (offenders.selectors.notices_prefetch), so this costs no query there."""
+        today = timezone.localdate()
+        current = [
+            n
+            for n in self.notices.all()
+            if n.status == NoticeStatus.ACTIVE and n.starts_on <= today <= n.ends_on
+        ]
+        current.sort(key=lambda n: (n.kind != NoticeKind.EXCLUSION, -n.ends_on.toordinal()))
+        return current[0] if current else None
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None
@@ -337,3 +350,86 @@ class OffenderImage(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.position + 1} of {self.profile.reference}"
+
+
+class NoticeKind(models.TextChoices):
+    WARNING = "warning", "Warning"
+    EXCLUSION = "exclusion", "Exclusion"
+
+
+class NoticeStatus(models.TextChoices):
+    ACTIVE = "active", "In force"
+    LAPSED = "lapsed", "Lapsed"
+    WITHDRAWN = "withdrawn", "Withdrawn on appeal"
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld (notice withdrawn)"
+    DISMISSED = "dismissed", "Dismissed (notice stands)"
+
+
+class Exclusion(models.Model):
+    """A warning or exclusion notice served on a profile's subject, for a time and a scope."""
+
+    profile = models.ForeignKey(
+        OffenderProfile,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        verbose_name="profile",
+    )
+    kind = models.CharField("kind", max_length=10, choices=NoticeKind.choices)
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("until")
+    all_premises = models.BooleanField(
+        "all member premises", default=True, help_text="Otherwise only the premises listed."
+    )
+    premises = models.ManyToManyField(
+        "partnerships.Premises", blank=True, related_name="notices", verbose_name="premises"
+    )
+    reason = models.TextField("reason")
+    served_by = models.CharField("served by", max_length=120, blank=True)
+    served_on = models.DateField("served on", null=True, blank=True)
+    status = models.CharField(
+        "status", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.ACTIVE
+    )
+    escalated_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="escalated from warning",
+    )
+    appeal_lodged_on = models.DateField("appeal lodged", null=True, blank=True)
+    appeal_outcome = models.CharField(
+        "appeal outcome", max_length=10, choices=AppealOutcome.choices, blank=True
+    )
+    appeal_decided_on = models.DateField("appeal decided", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="issued by",
+    )
+    created_at = models.DateTimeField("issued", default=timezone.now)
+
+    class Meta:
+        verbose_name = "warning or exclusion notice"
+        verbose_name_plural = "warning and exclusion notices"
+        ordering = ("-starts_on", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="notice_ends_after_it_starts",
+                violation_error_message="A notice cannot end before it starts.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "ends_on"], name="notice_status_end"),
+            models.Index(fields=["profile", "status"], name="notice_profile_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.profile.reference} until {self.ends_on}"

@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from offenders.models import (
     ADULT_AGE,
+    Exclusion,
     Gallery,
     GalleryPlacement,
+    NoticeStatus,
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
@@ -147,6 +149,7 @@ def profile_list(
         profiles = profiles.filter(status=status)
     return profiles.prefetch_related(
         _primary_images(),
+        notices_prefetch(),
         Prefetch("placements", queryset=GalleryPlacement.objects.select_related("gallery")),
     ).order_by("-created_at", "-id")
 
@@ -164,7 +167,7 @@ def member_gallery(
         profiles.only(
             "id", "reference", "first_name", "last_name", "aliases", "warning_markers", "status"
         )
-        .prefetch_related(_primary_images())
+        .prefetch_related(_primary_images(), notices_prefetch())
         .order_by("last_name", "first_name", "id")
     )
 
@@ -175,6 +178,7 @@ def profile_detail(membership: Membership, pk: int) -> OffenderProfile | None:
         .select_related("partnership", "created_by")
         .prefetch_related(
             Prefetch("images", queryset=OffenderImage.objects.order_by("position", "id")),
+            notices_prefetch(),
             Prefetch(
                 "placements",
                 queryset=GalleryPlacement.objects.select_related("gallery").order_by(
@@ -246,3 +250,14 @@ def images_matching(
         images = images.alias(distance=distance)
         near |= Q(distance__lte=PHASH_NEAR_BITS)
     return list(images.filter(near).exclude(profile_id=exclude_profile_pk)[:10])
+
+
+def notices_prefetch() -> Prefetch[Any]:
+    """Prefetch a profile's notices still in force, for `exclusion_status` in lists."""
+    today = timezone.localdate()
+    return Prefetch(
+        "notices",
+        queryset=Exclusion.objects.filter(
+            status=NoticeStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
+        ).only("id", "profile_id", "kind", "status", "starts_on", "ends_on"),
+    )

@@ -19,8 +19,12 @@ from bcrp.crypto import read_encrypted, write_encrypted
 from offenders.images import image_prepare, thumbnail_make
 from offenders.models import (
     MAX_IMAGES_PER_PROFILE,
+    AppealOutcome,
+    Exclusion,
     Gallery,
     GalleryPlacement,
+    NoticeKind,
+    NoticeStatus,
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
@@ -358,3 +362,118 @@ def images_rotate_keys(*, progress: Any = None) -> int:
         if progress is not None:
             progress(image)
     return rewritten
+
+
+@transaction.atomic
+def exclusion_issue(
+    *,
+    profile: OffenderProfile,
+    kind: str,
+    reason: str,
+    starts_on: date | None = None,
+    premises: list[Any] | None = None,
+    served_by: str = "",
+    served_on: date | None = None,
+    actor: User | None,
+    ip: str | None = None,
+) -> Exclusion:
+    """Issue a warning or exclusion under the partnership's scheme.
+
+    A warning given while an earlier warning is still on record becomes an exclusion of the
+    scheme's length, starting the same day.
+    """
+    partnership = profile.partnership
+    starts_on = starts_on or timezone.localdate()
+    if premises and any(p.business.partnership_id != partnership.pk for p in premises):
+        raise ValidationError({"premises": "Those premises are not in this partnership."})
+    OffenderProfile.objects.select_for_update().get(pk=profile.pk)
+    escalated_from = None
+    if kind == NoticeKind.WARNING:
+        escalated_from = (
+            Exclusion.objects.filter(
+                profile=profile,
+                kind=NoticeKind.WARNING,
+                status=NoticeStatus.ACTIVE,
+                starts_on__lte=starts_on,
+                ends_on__gte=starts_on,
+            )
+            .order_by("-starts_on")
+            .first()
+        )
+        if escalated_from is not None:
+            kind = NoticeKind.EXCLUSION
+    months = (
+        partnership.warning_months if kind == NoticeKind.WARNING else partnership.exclusion_months
+    )
+    notice = Exclusion.objects.create(
+        profile=profile,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=starts_on + relativedelta(months=months) - relativedelta(days=1),
+        all_premises=not premises,
+        reason=reason,
+        served_by=served_by,
+        served_on=served_on,
+        escalated_from=escalated_from,
+        issued_by=actor,
+    )
+    if premises:
+        notice.premises.set(premises)
+    OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
+    audit_record(
+        action=f"notice.{kind}",
+        actor=actor,
+        partnership=partnership,
+        target=profile,
+        ip=ip,
+        detail={"notice_id": notice.pk, "escalated": escalated_from is not None},
+    )
+    return notice
+
+
+@transaction.atomic
+def exclusion_appeal(
+    *,
+    notice: Exclusion,
+    lodged_on: date,
+    outcome: str = "",
+    decided_on: date | None = None,
+    actor: User,
+    ip: str | None = None,
+) -> Exclusion:
+    notice.appeal_lodged_on = lodged_on
+    notice.appeal_outcome = outcome
+    notice.appeal_decided_on = decided_on if outcome else None
+    if outcome == AppealOutcome.UPHELD:
+        notice.status = NoticeStatus.WITHDRAWN
+    notice.full_clean()
+    notice.save()
+    audit_record(
+        action="notice.appeal",
+        actor=actor,
+        partnership=notice.profile.partnership,
+        target=notice.profile,
+        ip=ip,
+        detail={"notice_id": notice.pk, "outcome": outcome},
+    )
+    return notice
+
+
+def exclusions_lapse(today: date | None = None) -> int:
+    """Notices whose last day has passed lapse (run daily by beat; safe to run twice)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        ended = list(
+            Exclusion.objects.select_for_update()
+            .filter(status=NoticeStatus.ACTIVE, ends_on__lt=today)
+            .select_related("profile")
+        )
+        Exclusion.objects.filter(pk__in=[n.pk for n in ended]).update(status=NoticeStatus.LAPSED)
+        for notice in ended:
+            audit_record(
+                action="notice.lapse",
+                partnership=notice.profile.partnership,
+                target=notice.profile,
+                detail={"notice_id": notice.pk},
+            )
+    return len(ended)

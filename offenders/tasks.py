@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from offenders.models import OffenderImage
-from offenders.services import image_process_now
+from offenders.services import exclusions_lapse, image_process_now
 
 SWEEP_AFTER = timedelta(minutes=5)
 
@@ -27,3 +27,9 @@ def images_sweep() -> int:
         image_process.delay(image_id)
         count += 1
     return count
+
+
+@shared_task(acks_late=True)
+def notices_lapse() -> int:
+    """Daily: warnings and exclusions past their end date lapse."""
+    return exclusions_lapse()

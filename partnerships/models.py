@@ -42,6 +42,17 @@ class Partnership(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text="Profiles with no activity for this long are archived.",
     )
+    warning_months = models.PositiveSmallIntegerField(
+        "a warning stays on record for (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A second warning within this time becomes an exclusion.",
+    )
+    exclusion_months = models.PositiveSmallIntegerField(
+        "an exclusion lasts (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     records_perceived_ethnicity = models.BooleanField(
         "records perceived ethnicity",
         default=False,

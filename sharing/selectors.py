@@ -8,7 +8,7 @@ from enum import StrEnum
 from django.db.models import Prefetch, Q, QuerySet
 
 from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
-from offenders.selectors import profiles_visible, shareable_q
+from offenders.selectors import notices_prefetch, profiles_visible, shareable_q
 from partnerships.models import Membership, Partnership
 from sharing.models import SharingConsent
 
@@ -101,6 +101,7 @@ def dataview_profiles(membership: Membership) -> QuerySet[OffenderProfile]:
                 ),
                 to_attr="primary_images",
             ),
+            notices_prefetch(),
             Prefetch(
                 "placements",
                 queryset=GalleryPlacement.objects.select_related("gallery").only(
