@@ -1,9 +1,10 @@
-"""Template context shared by every page: the partnership switcher."""
+"""Template context shared by every page: the partnership switcher, the critical-bulletin banner."""
 
 from typing import Any
 
 from django.http import HttpRequest
 
+from partnerships.bulletins import bulletins_awaiting_acknowledgement
 from partnerships.selectors import memberships_of_user
 
 
@@ -11,3 +12,14 @@ def partnerships(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
     return {"my_memberships": memberships_of_user(request.user)}
+
+
+def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
+    """Critical bulletins the member has not confirmed reading, on pages under /p/<slug>/.
+
+    A lazy queryset: one query, and only on pages that show the banner.
+    """
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    return {"bulletins_awaiting": bulletins_awaiting_acknowledgement(membership)}

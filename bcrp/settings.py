@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bcrp.context_processors.partnerships",
+                "bcrp.context_processors.critical_bulletins",
             ],
         },
     },
@@ -161,12 +162,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "bcrp")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "beat-heartbeat": {"task": "bcrp.tasks.beat_heartbeat", "schedule": 60.0},
     "images-sweep": {"task": "offenders.tasks.images_sweep", "schedule": 5 * 60.0},
+    "incident-photos-sweep": {
+        "task": "incidents.tasks.incident_photos_sweep",
+        "schedule": 2 * 60.0,
+    },
     "sharing-drift-check": {
         "task": "sharing.tasks.sharing_drift_check",
         "schedule": crontab(hour=2, minute=30),
@@ -178,6 +187,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sharing-birthdays": {
         "task": "sharing.tasks.sharing_birthdays",
         "schedule": crontab(hour=0, minute=15),
+    },
+    "bulletin-digest-weekly": {
+        "task": "partnerships.tasks.bulletin_digest_weekly",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -9,14 +10,17 @@ from django.conf import settings
 
 from offenders.models import (
     MAX_IMAGES_PER_PROFILE,
+    Exclusion,
     Gallery,
+    NoticeKind,
     OffenceType,
     OffenderProfile,
     ProfileStatus,
     WarningMarker,
 )
 from offenders.selectors import galleries_for
-from partnerships.models import Partnership
+from partnerships.models import Partnership, Premises
+from partnerships.selectors import premises_for
 
 
 class AliasesField(forms.CharField):
@@ -125,6 +129,8 @@ class MultiplePhotoField(forms.FileField):
         files = data if isinstance(data, list | tuple) else [data]
         files = [f for f in files if f]
         if not files:
+            if not self.required:
+                return []
             raise forms.ValidationError("Choose at least one photo.")
         if len(files) > MAX_IMAGES_PER_PROFILE:
             raise forms.ValidationError(
@@ -140,3 +146,40 @@ class PhotoUploadForm(forms.Form):
             f"JPEG, PNG or WebP, up to {settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
         ),
     )
+
+
+class NoticeForm(forms.Form):
+    kind = forms.ChoiceField(choices=NoticeKind.choices, label="Notice")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    starts_on = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
+    )
+    premises = forms.ModelMultipleChoiceField(
+        queryset=Premises.objects.none(),
+        required=False,
+        help_text="Leave empty for every member's premises.",
+    )
+    served_by = forms.CharField(max_length=120, required=False)
+    served_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["premises"].queryset = premises_for(partnership)  # type: ignore[attr-defined]
+
+
+class AppealForm(forms.ModelForm[Exclusion]):
+    class Meta:
+        model = Exclusion
+        fields = ("appeal_lodged_on", "appeal_outcome", "appeal_decided_on")
+        widgets = {
+            "appeal_lodged_on": forms.DateInput(attrs={"type": "date"}),
+            "appeal_decided_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("appeal_lodged_on"):
+            self.add_error("appeal_lodged_on", "Give the date the appeal was lodged.")
+        if cleaned.get("appeal_outcome") and not cleaned.get("appeal_decided_on"):
+            self.add_error("appeal_decided_on", "Give the date of the decision.")
+        return cleaned

@@ -201,6 +201,10 @@ class OffenderProfile(models.Model):
         current.sort(key=lambda n: (n.kind != NoticeKind.EXCLUSION, -n.ends_on.toordinal()))
         return current[0] if current else None
 
+    @property
+    def all_notices(self) -> models.QuerySet[Exclusion]:
+        return Exclusion.objects.filter(profile=self).order_by("-starts_on", "-id")
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None

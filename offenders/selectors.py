@@ -261,3 +261,13 @@ def notices_prefetch() -> Prefetch[Any]:
             status=NoticeStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
         ).only("id", "profile_id", "kind", "status", "starts_on", "ends_on"),
     )
+
+
+def notice_of(membership: Membership, pk: int) -> Exclusion | None:
+    """A notice on a profile this partnership owns (notices are not shared)."""
+    return (
+        Exclusion.objects.select_related("profile__partnership", "issued_by")
+        .filter(pk=pk, profile__partnership=membership.partnership)
+        .filter(profile__in=profiles_visible(membership))
+        .first()
+    )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from bcrp.audit import audit_record
 from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.queue import enqueue_on_commit
 from offenders.images import image_prepare, thumbnail_make
 from offenders.models import (
     MAX_IMAGES_PER_PROFILE,
@@ -249,27 +250,34 @@ def image_add(
                 ip=ip,
                 detail={"image_id": image.pk},
             )
-            transaction.on_commit(lambda: image_process.delay(image.pk))
+            enqueue_on_commit(image_process, image.pk)
     except Exception:
         default_storage.delete(stored)
         raise
     return image
 
 
-def image_process_now(image_id: int) -> bool:
-    """Make the thumbnail of one image. Idempotent: True only for the call that made it."""
-    image = OffenderImage.objects.filter(pk=image_id, processed_at=None).first()
-    if image is None:
+def thumbnail_process(model: Any, pk: int) -> bool:
+    """Make the thumbnail of one stored photo row (offender or incident photo).
+
+    Idempotent: a conditional UPDATE claims the row, so two workers never both keep one; True
+    only for the call that made it.
+    """
+    photo = model.objects.filter(pk=pk, processed_at=None).first()
+    if photo is None:
         return False
-    thumb = thumbnail_make(read_encrypted(image.original))
-    stored = write_encrypted(_storage_name(image.profile, image.token, "thumb"), thumb)
-    # Conditional UPDATE: if another worker got here first, keep theirs and drop ours.
-    claimed = OffenderImage.objects.filter(pk=image_id, processed_at=None).update(
+    thumb = thumbnail_make(read_encrypted(photo.original))
+    stored = write_encrypted(photo.original.replace(".original.bin", ".thumb.bin"), thumb)
+    claimed = model.objects.filter(pk=pk, processed_at=None).update(
         thumbnail=stored, processed_at=timezone.now()
     )
     if not claimed:
         default_storage.delete(stored)
     return bool(claimed)
+
+
+def image_process_now(image_id: int) -> bool:
+    return thumbnail_process(OffenderImage, image_id)
 
 
 @transaction.atomic

@@ -54,6 +54,8 @@ urlpatterns = [
         views.ImageActionView.as_view(action="delete"),
         name="image-delete",
     ),
+    path("profiles/<int:pk>/notices/", views.NoticeIssueView.as_view(), name="notice-issue"),
+    path("notices/<int:pk>/", views.NoticeView.as_view(), name="notice"),
     path("gallery/", views.CirculatedGalleryView.as_view(), name="gallery"),
     path("galleries/", views.GalleryListView.as_view(), name="galleries"),
     path("galleries/add/", views.GalleryEditView.as_view(), name="gallery-add"),

@@ -26,8 +26,16 @@ from bcrp.tenancy import (
     TenantListView,
     form_errors_from,
 )
+from incidents.selectors import incidents_of_profile
 from offenders import selectors, services
-from offenders.forms import GalleryForm, PhotoUploadForm, PlacementForm, ProfileForm
+from offenders.forms import (
+    AppealForm,
+    GalleryForm,
+    NoticeForm,
+    PhotoUploadForm,
+    PlacementForm,
+    ProfileForm,
+)
 from offenders.models import Gallery, OffenderProfile, ProfileStatus
 from partnerships.models import Role
 
@@ -183,6 +191,9 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             upload_form=PhotoUploadForm(),
             juvenile=profile.is_juvenile(),
             can_edit=self.can_edit(profile),
+            incidents=incidents_of_profile(self.membership, profile),
+            notices=profile.all_notices,
+            notice_form=NoticeForm(partnership=self.partnership),
             history=AuditEvent.objects.filter(
                 object_type="offenders.offenderprofile", object_id=str(profile.pk)
             )
@@ -436,3 +447,85 @@ class GalleryEditView(TenantEditView):
             actor=self.actor,
             ip=client_ip(self.request),
         )
+
+
+class NoticeIssueView(ProfileMixin, View):
+    """Issue a warning or exclusion (POST only); a repeat warning escalates by the scheme."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+    owned_only = True
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        profile = self.get_profile()
+        form = NoticeForm(request.POST, partnership=self.partnership)
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+            return redirect(self.profile_url())
+        data = form.cleaned_data
+        notice = services.exclusion_issue(
+            profile=profile,
+            kind=data["kind"],
+            reason=data["reason"],
+            starts_on=data["starts_on"],
+            premises=list(data["premises"]),
+            served_by=data["served_by"],
+            served_on=data["served_on"],
+            actor=self.actor,
+            ip=client_ip(request),
+        )
+        if notice.escalated_from_id:
+            messages.warning(
+                request,
+                "A warning was already on record, so this became an exclusion "
+                f"until {notice.ends_on:%d %B %Y}.",
+            )
+        else:
+            messages.success(request, f"{notice.get_kind_display()} issued.")
+        return redirect("offenders:notice", slug=slug, pk=notice.pk)
+
+
+class NoticeView(PartnershipMixin, TemplateView):
+    """The printable notice, and its appeal."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "offenders/notice.html"
+
+    def get_notice(self) -> Any:
+        notice = selectors.notice_of(self.membership, int(self.kwargs["pk"]))
+        if notice is None:
+            raise Http404("No such notice.")
+        return notice
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        notice = self.get_notice()
+        context.update(
+            notice=notice,
+            profile=notice.profile,
+            appeal_form=AppealForm(instance=notice),
+            premises_list=list(notice.premises.all()),
+        )
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        if self.membership.role != Role.ADMIN:
+            raise PermissionDenied("Only administrators record appeals.")
+        notice = self.get_notice()
+        form = AppealForm(request.POST, instance=notice)
+        if form.is_valid():
+            try:
+                services.exclusion_appeal(
+                    notice=notice,
+                    lodged_on=form.cleaned_data["appeal_lodged_on"],
+                    outcome=form.cleaned_data["appeal_outcome"],
+                    decided_on=form.cleaned_data["appeal_decided_on"],
+                    actor=self.actor,
+                    ip=client_ip(request),
+                )
+                messages.success(request, "Appeal recorded.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("offenders:notice", slug=slug, pk=pk)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bcrp.audit import audit_record
+from bcrp.queue import enqueue_on_commit
 from partnerships.models import (
     Business,
     Invitation,
@@ -255,7 +256,7 @@ def invitation_create(
     )
     # The token only ever lives in the message; a sweep cannot resend it, so a lost message
     # means the administrator invites again.
-    transaction.on_commit(lambda: invitation_send.delay(invitation.pk, token))
+    enqueue_on_commit(invitation_send, invitation.pk, token)
     return invitation, token
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bcrp.audit import audit_record
+from bcrp.queue import enqueue_on_commit
 from partnerships.models import Partnership
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
@@ -33,7 +34,7 @@ def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None
 def _notify(event: str, consent: SharingConsent) -> None:
     from sharing.tasks import consent_notify
 
-    transaction.on_commit(lambda: consent_notify.delay(event, consent.pk))
+    enqueue_on_commit(consent_notify, event, consent.pk)
 
 
 @transaction.atomic

@@ -42,6 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = TEST_MEDIA_ROOT
+    # WhiteNoise looks for collected files; tests serve static files from the finders.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from bcrp.models import User
+from incidents.models import Incident
 from offenders import services as offender_services
 from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
@@ -118,3 +119,32 @@ def image_on(profile: OffenderProfile, admin: User, seed: int = 1) -> OffenderIm
     offender_services.image_process_now(image.pk)
     image.refresh_from_db()
     return image
+
+
+def incident_reported(membership: Membership, *, photos: int = 0, **fields: Any) -> Incident:
+    """An incident submitted through the service, as a member would, thumbnails made."""
+    from django.utils import timezone
+
+    from incidents.models import IncidentPhoto
+    from incidents.services import incident_submit
+
+    values = {
+        "occurred_at": timezone.now(),
+        "category": "theft",
+        "description": "Took two bottles of spirits and left.",
+        "value_lost": 40,
+        "value_recovered": 0,
+        **fields,
+    }
+    incident = incident_submit(
+        membership=membership,
+        fields=values,
+        premises=fields.get("premises"),
+        photos=[
+            SimpleUploadedFile(f"still{n}.jpg", jpeg_bytes(100 + n), "image/jpeg")
+            for n in range(photos)
+        ],
+    )
+    for photo in IncidentPhoto.objects.filter(incident=incident):
+        offender_services.thumbnail_process(IncidentPhoto, photo.pk)
+    return incident

@@ -83,3 +83,63 @@ def test_sweep_remakes_thumbnails_whose_task_was_lost(
     )
     assert remade, celery_worker_process["log"].read_text()
     assert remade.thumbnail
+
+
+def _use_broker(url: str) -> None:
+    """Point the app's publishers at `url` (forgetting pooled connections to the old one)."""
+    from bcrp.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_report_with_photos_is_saved_while_the_broker_is_down_and_swept_later(
+    celery_worker_process: dict[str, Any], tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from bcrp.celery import app
+    from incidents.models import Incident, IncidentPhoto
+    from incidents.tasks import incident_photos_sweep
+    from tests.factories import jpeg_bytes
+
+    partnership = partnership_make("foxtrot", "Foxtrot BCRP")
+    member = person_in(partnership, Role.MEMBER, email="member.foxtrot@example.org")
+    client = Client()
+    assert client.login(username=member.email, password=PASSWORD)
+    working_broker = app.conf.broker_url
+    _use_broker(f"redis+socket://{tmp_path}/nobody-listens-here.sock")
+    try:
+        response = client.post(
+            "/p/foxtrot/incidents/new/",
+            {
+                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "category": "violence",
+                "description": "Pushed a member of staff.",
+                "value_lost": "0",
+                "value_recovered": "0",
+                "photos": [
+                    SimpleUploadedFile(f"cctv{n}.jpg", jpeg_bytes(n), "image/jpeg") for n in (1, 2)
+                ],
+            },
+            follow=True,
+        )
+    finally:
+        _use_broker(working_broker)
+    assert response.status_code == 200
+    assert "Report saved" in response.content.decode()
+    incident = Incident.objects.get(partnership=partnership)
+    assert incident.photos.count() == 2
+    assert not IncidentPhoto.objects.filter(incident=incident, processed_at__isnull=False).exists()
+
+    # The broker is back: the sweep finds the photos nobody processed, the worker does them.
+    assert incident_photos_sweep(older_than=0) == 2
+    done = wait_for(
+        lambda: (
+            IncidentPhoto.objects.filter(incident=incident, processed_at__isnull=False).count() == 2
+        )
+    )
+    assert done, celery_worker_process["log"].read_text()

@@ -18,6 +18,7 @@ from bcrp.models import User
 from bcrp.tenancy import PartnershipMixin
 from offenders import services as offender_services
 from partnerships import services
+from partnerships.bulletins import bulletin_post
 from partnerships.models import Partnership, Role
 from tests.conftest import client_for
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
     PremisesFactory,
     ProfileFactory,
     image_on,
+    incident_reported,
     membership_of,
 )
 
@@ -81,6 +83,13 @@ def world(
     gallery = GalleryFactory(partnership=partnership_a)
     placement = offender_services.placement_add(profile=profile, gallery=gallery, actor=admin_a)
     image = image_on(profile, admin_a)
+    incident = incident_reported(membership_of(member_a, partnership_a), photos=1)
+    notice = offender_services.exclusion_issue(
+        profile=profile, kind="warning", reason="Theft", actor=admin_a
+    )
+    bulletin = bulletin_post(
+        partnership=partnership_a, title="Alert", body="Watch out", critical=True, actor=admin_a
+    )
     return {
         "pk": [
             business.pk,
@@ -90,8 +99,11 @@ def world(
             profile.pk,
             gallery.pk,
             placement.pk,
+            incident.pk,
+            notice.pk,
+            bulletin.pk,
         ],
-        "token": [image.token],
+        "token": [image.token, incident.photos.get().token],
         "other": [partnership_b.slug],
     }
 

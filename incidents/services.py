@@ -1,0 +1,197 @@
+"""Writes for incidents: submit (one transaction, photos included), review, link, and make an
+ID-sought profile from a photo."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from bcrp.audit import audit_record
+from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.queue import enqueue_on_commit
+from incidents.models import (
+    MAX_PHOTOS_PER_INCIDENT,
+    Incident,
+    IncidentOffender,
+    IncidentPhoto,
+    IncidentStatus,
+    OffenderRole,
+)
+from offenders import services as offender_services
+from offenders.images import PreparedImage, image_prepare
+from offenders.models import OffenderProfile, ProfileStatus
+from partnerships.models import Membership, Premises
+
+if TYPE_CHECKING:
+    from bcrp.models import User
+
+INCIDENT_FIELDS = (
+    "occurred_at",
+    "category",
+    "description",
+    "value_lost",
+    "value_recovered",
+    "police_reference",
+    "police_attended",
+)
+
+
+def photos_prepare(uploads: list[UploadedFile]) -> list[PreparedImage]:
+    """Check every photo first, so a refused one means nothing at all is saved."""
+    if len(uploads) > MAX_PHOTOS_PER_INCIDENT:
+        raise ValidationError(f"Attach at most {MAX_PHOTOS_PER_INCIDENT} photos.")
+    problems, prepared = [], []
+    for upload in uploads:
+        try:
+            prepared.append(image_prepare(upload))
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError(problems)
+    return prepared
+
+
+def incident_submit(
+    *,
+    membership: Membership,
+    fields: dict[str, Any],
+    premises: Premises | None,
+    photos: list[UploadedFile],
+    offender: OffenderProfile | None = None,
+    ip: str | None = None,
+) -> Incident:
+    """Save the report and its photos in one transaction; thumbnails follow in the background.
+
+    The broker is touched only after commit, and a failure there is swallowed (bcrp.queue), so
+    the member's report is saved and acknowledged even when Redis or the workers are down.
+    """
+    from incidents.tasks import incident_photo_process
+
+    partnership = membership.partnership
+    if premises is not None and premises.business.partnership_id != partnership.pk:
+        raise ValidationError({"premises": "Those premises are not in this partnership."})
+    if offender is not None and offender.partnership_id != partnership.pk:
+        raise ValidationError({"offender": "Choose someone from your partnership's gallery."})
+    prepared = photos_prepare(photos)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            incident = Incident(
+                partnership=partnership,
+                reported_by_id=membership.user_id,
+                business=premises.business if premises else membership.business,
+                premises=premises,
+                **{name: fields[name] for name in INCIDENT_FIELDS if name in fields},
+            )
+            incident.full_clean()
+            incident.save()
+            for photo in prepared:
+                token = secrets.token_urlsafe(32)
+                name = write_encrypted(
+                    f"incident-photos/{partnership.pk}/{token}.original.bin", photo.jpeg
+                )
+                written.append(name)
+                stored = IncidentPhoto.objects.create(
+                    incident=incident,
+                    token=token,
+                    original=name,
+                    sha256=photo.sha256,
+                    phash=photo.phash,
+                    width=photo.width,
+                    height=photo.height,
+                )
+                enqueue_on_commit(incident_photo_process, stored.pk)
+            if offender is not None:
+                IncidentOffender.objects.create(
+                    incident=incident, profile=offender, role=OffenderRole.SUSPECT
+                )
+            audit_record(
+                action="incident.submit",
+                actor=membership.user,
+                partnership=partnership,
+                target=incident,
+                ip=ip,
+                detail={"photos": len(prepared)},
+            )
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return incident
+
+
+@transaction.atomic
+def incident_review(
+    *, incident: Incident, accept: bool, reason: str = "", actor: User, ip: str | None = None
+) -> Incident:
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": "Say why the report is rejected: the member sees it."})
+    incident.status = IncidentStatus.ACCEPTED if accept else IncidentStatus.REJECTED
+    incident.rejection_reason = "" if accept else reason.strip()
+    incident.reviewed_by = actor
+    incident.reviewed_at = timezone.now()
+    incident.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    audit_record(
+        action="incident.accept" if accept else "incident.reject",
+        actor=actor,
+        partnership=incident.partnership,
+        target=incident,
+        ip=ip,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_link(
+    *,
+    incident: Incident,
+    profile: OffenderProfile,
+    role: str = OffenderRole.IDENTIFIED,
+    actor: User,
+    ip: str | None = None,
+) -> IncidentOffender:
+    if profile.partnership_id != incident.partnership_id:
+        raise ValidationError("Link profiles of your own partnership only.")
+    link, _created = IncidentOffender.objects.update_or_create(
+        incident=incident, profile=profile, defaults={"role": role}
+    )
+    OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
+    audit_record(
+        action="incident.link",
+        actor=actor,
+        partnership=incident.partnership,
+        target=incident,
+        ip=ip,
+        detail={"profile_id": profile.pk, "role": role},
+    )
+    return link
+
+
+@transaction.atomic
+def profile_from_photo(
+    *, photo: IncidentPhoto, actor: User, ip: str | None = None
+) -> OffenderProfile:
+    """An ID-sought profile whose first photo is this CCTV still, linked to the incident."""
+    incident = photo.incident
+    profile = offender_services.profile_create(
+        partnership=incident.partnership,
+        fields={
+            "status": ProfileStatus.ID_SOUGHT,
+            "offence_types": [incident.category] if incident.category != "other" else [],
+            "notes": f"From incident reported {incident.occurred_at:%d %b %Y %H:%M}.",
+        },
+        actor=actor,
+        ip=ip,
+    )
+    still = SimpleUploadedFile(
+        "cctv-still.jpg", read_encrypted(photo.original), content_type="image/jpeg"
+    )
+    offender_services.image_add(profile=profile, upload=still, actor=actor, ip=ip)
+    incident_link(incident=incident, profile=profile, actor=actor, ip=ip)
+    return profile

@@ -1,0 +1,35 @@
+"""Incident pages under /p/<slug>/; every view goes through bcrp.tenancy.PartnershipMixin."""
+
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("incidents/", views.IncidentListView.as_view(), name="list"),
+    path("incidents/new/", views.IncidentCreateView.as_view(), name="new"),
+    path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path(
+        "incidents/<int:pk>/accept/",
+        views.IncidentReviewView.as_view(action="accept"),
+        name="accept",
+    ),
+    path(
+        "incidents/<int:pk>/reject/",
+        views.IncidentReviewView.as_view(action="reject"),
+        name="reject",
+    ),
+    path("incidents/<int:pk>/link/", views.IncidentReviewView.as_view(action="link"), name="link"),
+    path("incident-photos/<str:token>/", views.IncidentPhotoView.as_view(), name="photo"),
+    path(
+        "incident-photos/<str:token>/thumb/",
+        views.IncidentPhotoView.as_view(thumbnail=True),
+        name="photo-thumb",
+    ),
+    path(
+        "incident-photos/<str:token>/new-profile/",
+        views.ProfileFromPhotoView.as_view(),
+        name="profile-from-photo",
+    ),
+]

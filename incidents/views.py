@@ -1,0 +1,172 @@
+"""Incident pages: report, my reports / review queue, an incident, its photos, review actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from bcrp.audit import client_ip
+from bcrp.crypto import read_encrypted
+from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
+from incidents import selectors, services
+from incidents.forms import IncidentForm, LinkForm, RejectForm
+from incidents.models import Incident, IncidentStatus
+from offenders.selectors import profiles_visible
+from partnerships.models import Role
+
+
+class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
+    allowed_roles = ALL_ROLES
+    template_name = "incidents/incident_form.html"
+    form_class = IncidentForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "membership": self.membership}
+
+    def form_valid(self, form: IncidentForm) -> HttpResponse:
+        try:
+            incident = services.incident_submit(
+                membership=self.membership,
+                fields=form.cleaned_data,
+                premises=form.cleaned_data.get("premises"),
+                photos=form.cleaned_data.get("photos") or [],
+                offender=form.cleaned_data.get("offender"),
+                ip=client_ip(self.request),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form_errors_from(form, error)
+            else:
+                form.add_error("photos", error)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(
+            self.request,
+            "Report saved. Thank you: your partnership's administrator will review it.",
+        )
+        return redirect("incidents:detail", slug=self.partnership.slug, pk=incident.pk)
+
+    def form_invalid(self, form: IncidentForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class IncidentListView(PartnershipMixin, TemplateView):
+    allowed_roles = ALL_ROLES
+    template_name = "incidents/incident_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "")
+        if status not in IncidentStatus.values:
+            status = ""
+        incidents = selectors.incident_list(self.membership, status=status)
+        page = Paginator(incidents, 50).get_page(self.request.GET.get("page"))
+        context.update(
+            page=page,
+            status=status,
+            statuses=IncidentStatus.choices,
+            own_only=self.membership.role == Role.MEMBER,
+        )
+        return context
+
+
+class IncidentMixin(PartnershipMixin):
+    def get_incident(self) -> Incident:
+        incident = selectors.incident_detail(self.membership, int(self.kwargs["pk"]))  # type: ignore[attr-defined]
+        if incident is None:
+            raise Http404("No such incident.")
+        return incident
+
+
+class IncidentDetailView(IncidentMixin, TemplateView):
+    allowed_roles = ALL_ROLES
+    template_name = "incidents/incident_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            incident=self.get_incident(),
+            reject_form=RejectForm(),
+            link_form=LinkForm(),
+            can_review=self.membership.role == Role.ADMIN,
+        )
+        return context
+
+
+class IncidentReviewView(IncidentMixin, View):
+    """Accept, reject (with a reason) or link a profile by its reference (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        incident = self.get_incident()
+        ip = client_ip(request)
+        try:
+            if self.action == "accept":
+                services.incident_review(incident=incident, accept=True, actor=self.actor, ip=ip)
+                messages.success(request, "Report accepted.")
+            elif self.action == "reject":
+                form = RejectForm(request.POST)
+                reason = form.data.get("reason", "") if form.is_valid() else ""
+                services.incident_review(
+                    incident=incident, accept=False, reason=reason, actor=self.actor, ip=ip
+                )
+                messages.success(request, "Report rejected; the member can see why.")
+            elif self.action == "link":
+                link = LinkForm(request.POST)
+                reference = link.data.get("reference", "").strip() if link.is_valid() else ""
+                profile = (
+                    profiles_visible(self.membership)
+                    .filter(partnership=self.partnership, reference__iexact=reference)
+                    .first()
+                )
+                if profile is None:
+                    raise ValidationError(f"No profile of yours has the reference {reference!r}.")
+                services.incident_link(incident=incident, profile=profile, actor=self.actor, ip=ip)
+                messages.success(request, f"Linked to {profile.reference}.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("incidents:detail", slug=slug, pk=pk)
+
+
+class IncidentPhotoView(PartnershipMixin, View):
+    """An incident photo, for those who may see the incident; never cached."""
+
+    allowed_roles = ALL_ROLES
+    http_method_names = ["get"]
+    thumbnail = False
+
+    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        photo = selectors.photo_visible(self.membership, token)
+        if photo is None:
+            raise Http404("No such photo.")
+        if self.thumbnail and not photo.thumbnail:
+            raise Http404("The thumbnail is still being made.")
+        data = read_encrypted(photo.thumbnail if self.thumbnail else photo.original)
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = 'inline; filename="incident-photo.jpg"'
+        return response
+
+
+class ProfileFromPhotoView(PartnershipMixin, View):
+    """Create an ID-sought profile from an incident photo (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        photo = selectors.photo_visible(self.membership, token)
+        if photo is None:
+            raise Http404("No such photo.")
+        profile = services.profile_from_photo(photo=photo, actor=self.actor, ip=client_ip(request))
+        messages.success(request, f"{profile.reference} created as ID sought from the photo.")
+        return redirect("offenders:profile", slug=slug, pk=profile.pk)
