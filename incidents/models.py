@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from offenders.models import OffenderProfile
+from offenders.models import OffenderProfile, StoredPhoto
 from partnerships.models import Business, Partnership, Premises
 
 MAX_PHOTOS_PER_INCIDENT = 6
@@ -111,21 +111,12 @@ class Incident(models.Model):
         return f"{self.get_category_display()} on {self.occurred_at:%d %b %Y}"
 
 
-class IncidentPhoto(models.Model):
-    """A photo attached to an incident; stored like offender photos (re-encoded, encrypted)."""
+class IncidentPhoto(StoredPhoto):
+    """A photo attached to an incident."""
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="photos", verbose_name="incident"
     )
-    token = models.CharField(max_length=43, unique=True, editable=False)
-    original = models.CharField("stored image", max_length=200, editable=False)
-    thumbnail = models.CharField("stored thumbnail", max_length=200, blank=True, editable=False)
-    sha256 = models.CharField("SHA-256 of the upload", max_length=64, editable=False)
-    phash = models.BigIntegerField("perceptual hash", null=True, blank=True, editable=False)
-    width = models.PositiveIntegerField("width")
-    height = models.PositiveIntegerField("height")
-    created_at = models.DateTimeField("uploaded", default=timezone.now)
-    processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
 
     class Meta:
         verbose_name = "incident photo"

@@ -13,12 +13,12 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import client_ip
-from bcrp.crypto import read_encrypted
 from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
 from incidents import selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm
 from incidents.models import Incident, IncidentStatus
 from offenders.selectors import profiles_visible
+from offenders.views import photo_response
 from partnerships.models import Role
 
 
@@ -148,13 +148,7 @@ class IncidentPhotoView(PartnershipMixin, View):
         photo = selectors.photo_visible(self.membership, token)
         if photo is None:
             raise Http404("No such photo.")
-        if self.thumbnail and not photo.thumbnail:
-            raise Http404("The thumbnail is still being made.")
-        data = read_encrypted(photo.thumbnail if self.thumbnail else photo.original)
-        response = HttpResponse(data, content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = 'inline; filename="incident-photo.jpg"'
-        return response
+        return photo_response(photo, thumbnail=self.thumbnail, filename="incident-photo.jpg")
 
 
 class ProfileFromPhotoView(PartnershipMixin, View):

@@ -297,15 +297,10 @@ class GalleryPlacement(models.Model):
 MAX_IMAGES_PER_PROFILE = 10
 
 
-class OffenderImage(models.Model):
-    """A photo of a profile's subject, re-encoded without metadata and encrypted at rest.
+class StoredPhoto(models.Model):
+    """A photo re-encoded without metadata, stored encrypted, and addressed only by `token`,
+    a random string, so that nothing in a photo URL can be guessed."""
 
-    Addressed only by `token`, a random string: nothing in an image URL can be guessed.
-    """
-
-    profile = models.ForeignKey(
-        OffenderProfile, on_delete=models.CASCADE, related_name="images", verbose_name="profile"
-    )
     token = models.CharField(max_length=43, unique=True, editable=False)
     original = models.CharField("stored image", max_length=200, editable=False)
     thumbnail = models.CharField("stored thumbnail", max_length=200, blank=True, editable=False)
@@ -313,9 +308,21 @@ class OffenderImage(models.Model):
     phash = models.BigIntegerField("perceptual hash", null=True, blank=True, editable=False)
     width = models.PositiveIntegerField("width")
     height = models.PositiveIntegerField("height")
+    created_at = models.DateTimeField("uploaded", default=timezone.now)
+    processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OffenderImage(StoredPhoto):
+    """A photo of a profile's subject."""
+
+    profile = models.ForeignKey(
+        OffenderProfile, on_delete=models.CASCADE, related_name="images", verbose_name="profile"
+    )
     position = models.PositiveSmallIntegerField("position", default=0)
     is_primary = models.BooleanField("primary", default=False)
-    created_at = models.DateTimeField("uploaded", default=timezone.now)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -324,7 +331,6 @@ class OffenderImage(models.Model):
         related_name="+",
         verbose_name="uploaded by",
     )
-    processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
 
     class Meta:
         verbose_name = "offender image"

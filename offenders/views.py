@@ -36,7 +36,7 @@ from offenders.forms import (
     PlacementForm,
     ProfileForm,
 )
-from offenders.models import Gallery, OffenderProfile, ProfileStatus
+from offenders.models import Gallery, OffenderProfile, ProfileStatus, StoredPhoto
 from partnerships.models import Role
 
 PROFILES_PER_PAGE = 50
@@ -319,6 +319,17 @@ class ImageActionView(PartnershipMixin, View):
         return redirect("offenders:profile", slug=slug, pk=image.profile_id)
 
 
+def photo_response(photo: StoredPhoto, *, thumbnail: bool, filename: str) -> HttpResponse:
+    """A stored photo's bytes, decrypted, never cached by browsers or proxies."""
+    if thumbnail and not photo.thumbnail:
+        raise Http404("The thumbnail is still being made.")
+    data = read_encrypted(photo.thumbnail if thumbnail else photo.original)
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 class ImageServeView(PartnershipMixin, View):
     """The only way to a photo's bytes: same rule as the pages, never cached, no guessable id."""
 
@@ -330,12 +341,8 @@ class ImageServeView(PartnershipMixin, View):
         image = selectors.image_visible(self.membership, token)
         if image is None:
             raise Http404("No such photo.")
-        if self.thumbnail:
-            if not image.thumbnail:
-                raise Http404("The thumbnail is still being made.")
-            data = read_encrypted(image.thumbnail)
-        else:
-            data = read_encrypted(image.original)
+        response = photo_response(image, thumbnail=self.thumbnail, filename="photo.jpg")
+        if not self.thumbnail:
             audit_record(
                 action="image.view",
                 actor=self.actor,
@@ -344,9 +351,6 @@ class ImageServeView(PartnershipMixin, View):
                 ip=client_ip(request),
                 detail={"image_id": image.pk},
             )
-        response = HttpResponse(data, content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = 'inline; filename="photo.jpg"'
         return response
 
 
