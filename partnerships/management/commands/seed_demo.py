@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from incidents.demo import demo_incidents_seed
 from offenders.demo import demo_content_seed
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
@@ -78,6 +79,12 @@ class Command(BaseCommand):
                     self._join(partnership, shared_officer, Role.POLICE, None, None, operator)
                 demo_content_seed(
                     partnership=partnership, admin=partnership_admin, seed=partnership.pk
+                )
+                demo_incidents_seed(
+                    membership=Membership.objects.get(
+                        partnership=partnership, role=Role.MEMBER, ended_at=None
+                    ),
+                    seed=partnership.pk,
                 )
             logins.append((shared_officer.email, "Police liaison of Westbridge and Northgate", "/"))
 
