@@ -32,10 +32,10 @@ check: lint typecheck
 # the same figures go to var/bench/dataview.json.
 bench: $(INSTALLED)
 	BCRP_EMBEDDED_DB=bcrp_bench_small $(PY) manage.py migrate --verbosity 0
-	BCRP_EMBEDDED_DB=bcrp_bench_small $(PY) manage.py bench_dataview --label small \
+	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_small $(PY) manage.py bench_dataview --label small \
 		--partnerships 40 --profiles-per 500 --hub-profiles 2400 --mid-peers 8
 	BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py migrate --verbosity 0
-	BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py bench_dataview --label large \
+	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py bench_dataview --label large \
 		--partnerships 200 --profiles-per 500 --hub-profiles 11800 --mid-peers 15
 
 # Stops nothing: stop `make run` first. Removes the embedded database, Redis data and uploads.

@@ -24,7 +24,11 @@ SUBJECTS = {
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def consent_notify(event: str, consent_id: int) -> int:
     """E-mail the administrators of the side that did not act."""
-    consent = SharingConsent.objects.select_related("grantor", "grantee").get(pk=consent_id)
+    consent = (
+        SharingConsent.objects.select_related("grantor", "grantee").filter(pk=consent_id).first()
+    )
+    if consent is None:  # deleted with its partnership before we got here
+        return 0
     # On decline the actor is the grantee; otherwise the grantor acted.
     other = consent.grantor if event == "decline" else consent.grantee
     recipients = list(

@@ -21,6 +21,7 @@ from django.test import Client
 from guardian.shortcuts import get_objects_for_user
 from tqdm import tqdm
 
+from bcrp.celery import app
 from offenders.models import OffenderProfile
 from partnerships.models import Membership
 from sharing import services
@@ -64,6 +65,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         name = settings.DATABASES["default"]["NAME"]
+        if app.conf.task_default_queue != "bench":
+            raise CommandError("run through `make bench` (CELERY_QUEUE=bench)")
         if "bench" not in name:
             raise CommandError(f"refusing to wipe {name!r}: run through `make bench`")
         call_command("flush", interactive=False, verbosity=0)
@@ -119,6 +122,8 @@ class Command(BaseCommand):
         }
         self._save(result)
         self._print(result)
+        # The agreements made here queued notification e-mails that no worker should send.
+        app.control.purge()
 
     def _accept_revoke(self, network: Any, hub: int, newcomer: int) -> dict[str, Any]:
         a, b = network.partnerships[newcomer], network.partnerships[hub]
