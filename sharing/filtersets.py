@@ -27,6 +27,14 @@ from partnerships.models import Partnership
 from sharing.selectors import partners_sharing_with
 
 SEARCH_MAX = 100
+SORT_CHOICES = [
+    ("", "Newest first"),
+    ("added", "Oldest first"),
+    ("name", "Name A to Z"),
+    ("-name", "Name Z to A"),
+    ("reference", "Reference"),
+    ("partnership", "Partnership"),
+]
 
 
 def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
@@ -95,13 +103,6 @@ class DataviewFilter(django_filters.FilterSet):
             ("reference", "reference"),
             ("partnership__name", "partnership"),
         ),
-        field_labels={
-            "added": "Oldest first",
-            "name": "Name A to Z",
-            "-name": "Name Z to A",
-            "reference": "Reference",
-            "partnership": "Partnership",
-        },
         empty_label="Newest first",
     )
 
@@ -119,6 +120,7 @@ class DataviewFilter(django_filters.FilterSet):
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
+        self.form.fields["sort"].choices = SORT_CHOICES
 
     @property
     def qs(self) -> QuerySet[OffenderProfile]:
