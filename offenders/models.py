@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -90,8 +91,13 @@ class OffenderProfile(models.Model):
     aliases = ArrayField(
         models.CharField(max_length=120), verbose_name="aliases", default=list, blank=True
     )
-    search_name = models.CharField(
-        "normalised names", max_length=1000, editable=False, db_index=True, default=""
+    search_name = models.CharField("normalised names", max_length=1000, editable=False, default="")
+    # Words of the normalised names, for prefix search through a GIN index (the embedded
+    # PostgreSQL has no pg_trgm; names are already lower case and accent-free).
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_name", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
     )
     date_of_birth = models.DateField("date of birth", null=True, blank=True)
     age_min = models.PositiveSmallIntegerField(
@@ -167,6 +173,7 @@ class OffenderProfile(models.Model):
             models.Index(fields=["partnership", "status"], name="profile_partnership_status"),
             models.Index(fields=["-created_at", "-id"], name="profile_newest_first"),
             GinIndex(fields=["offence_types"], name="profile_offence_types"),
+            GinIndex(fields=["search_vector"], name="profile_search_vector"),
             GinIndex(fields=["warning_markers"], name="profile_warning_markers"),
         ]
 

@@ -8,11 +8,13 @@ without a sharing agreement.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Permission
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -26,11 +28,13 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    normalise_name,
 )
 from partnerships.models import Membership, Partnership, Role
 from sharing.models import ProfileGroupPermission
 
 PHASH_NEAR_BITS = 6
+REFERENCE_RE = re.compile(r"[A-Za-z]{1,5}-\d{1,6}")
 
 
 def juvenile_q(today: date | None = None) -> Q:
@@ -138,13 +142,11 @@ def _primary_images() -> Prefetch[Any]:
 def profile_list(
     membership: Membership, *, search: str = "", status: str = ""
 ) -> QuerySet[OffenderProfile]:
-    from offenders.models import normalise_name
-
     profiles = profiles_visible(membership).select_related("partnership")
-    if search:
-        profiles = profiles.filter(
-            Q(search_name__contains=normalise_name(search)) | Q(reference__iexact=search.strip())
-        )
+    if search and REFERENCE_RE.fullmatch(search.strip()):
+        profiles = profiles.filter(reference__iexact=search.strip())
+    elif search:
+        profiles = name_search(profiles, search)
     if status:
         profiles = profiles.filter(status=status)
     return profiles.prefetch_related(
@@ -271,3 +273,21 @@ def notice_of(membership: Membership, pk: int) -> Exclusion | None:
         .filter(profile__in=profiles_visible(membership))
         .first()
     )
+
+
+def name_search_query(text: str) -> SearchQuery | None:
+    """A prefix query over name words: "jo doy" finds Joanne Doyle and Jo Doyle.
+
+    Every word typed must begin some word of a name or alias. Punctuation splits words the way
+    PostgreSQL's parser does, so "o'brien" finds O'Brien."""
+    words = re.findall(r"[0-9a-z]+", normalise_name(text))
+    if not words:
+        return None
+    return SearchQuery(
+        " & ".join(f"{word}:*" for word in words[:8]), search_type="raw", config="simple"
+    )
+
+
+def name_search(queryset: QuerySet[OffenderProfile], text: str) -> QuerySet[OffenderProfile]:
+    query = name_search_query(text)
+    return queryset.filter(search_vector=query) if query is not None else queryset

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -20,9 +19,8 @@ from offenders.models import (
     OffenderProfile,
     ProfileStatus,
     WarningMarker,
-    normalise_name,
 )
-from offenders.selectors import galleries_for
+from offenders.selectors import REFERENCE_RE, galleries_for, name_search
 from partnerships.models import Partnership
 from sharing.selectors import partners_sharing_with
 
@@ -133,15 +131,9 @@ class DataviewFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        text = normalise_name(value)
-        if not text:
-            return queryset
-        if re.fullmatch(r"[A-Za-z]{1,5}-\d{1,6}", value.strip()):
+        if REFERENCE_RE.fullmatch(value.strip()):
             return queryset.filter(reference__iexact=value.strip())
-        # Each word must appear in some name or alias, so "doyle jason" finds "Jason Doyle".
-        for word in text.split():
-            queryset = queryset.filter(search_name__contains=word)
-        return queryset
+        return name_search(queryset, value)
 
     def age(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         # Both bounds are applied together once, by whichever of the two runs first.

@@ -286,10 +286,13 @@ def test_filters_search_and_paging(partnership_a: Partnership, admin_a: User) ->
     got = dataview_refs(admin_a, "alpha", "q=zoe+brennan&gender=female&build=slim")
     assert len(got) == 1
     assert dataview_refs(admin_a, "alpha", "q=ZED") == got
+    irish = ProfileFactory(partnership=partnership_a, first_name="Seán", last_name="O'Brien")
+    assert dataview_refs(admin_a, "alpha", "q=sean+o%27bri") == {irish.reference}
+    assert dataview_refs(admin_a, "alpha", "q=" + irish.reference.lower()) == {irish.reference}
     assert len(dataview_refs(admin_a, "alpha", "q=brennan&warning=weapons&offence=theft")) == 1
     assert len(dataview_refs(admin_a, "alpha", "q=brennan&sort=name")) == 3
     html = client_for(admin_a).get("/p/alpha/dataview/?page=2").content.decode()
-    assert "Page 2 of 2" in html and 'data-testid="result-count">63<' in html
+    assert "Page 2 of 2" in html and 'data-testid="result-count">64<' in html
     for label in ("Newest first", "Oldest first", "Name A to Z", "Name Z to A"):
         assert f">{label}</option>" in html
     # htmx asks for the results only.
