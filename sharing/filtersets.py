@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import django_filters
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from offenders.models import (
@@ -123,8 +123,15 @@ class DataviewFilter(django_filters.FilterSet):
     @property
     def qs(self) -> QuerySet[OffenderProfile]:
         queryset: QuerySet[OffenderProfile] = super().qs
-        ordering = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
-        if not ordering:
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        ordering = data.get("sort")
+        text = (data.get("q") or "").strip()
+        searching = bool(text) and REFERENCE_RE.fullmatch(text) is None
+        if not ordering and searching:
+            # A name search matches few rows: find them through the GIN index and sort them,
+            # rather than letting the planner walk the newest-first index hoping for 50 early.
+            queryset = queryset.order_by((F("created_at") + timedelta(0)).desc(), F("id").desc())
+        elif not ordering:
             queryset = queryset.order_by("-created_at", "-id")
         else:
             queryset = queryset.order_by(*queryset.query.order_by, "-id")
