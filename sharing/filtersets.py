@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from bcrp.widgets import QuickSelect
 from offenders.models import (
     Build,
     EthnicityCode,
@@ -25,8 +26,8 @@ from partnerships.models import Partnership
 from sharing.selectors import partners_sharing_with
 
 SEARCH_MAX = 100
+# The field's empty choice is "Newest first" (the filter's empty_label).
 SORT_CHOICES = [
-    ("", "Newest first"),
     ("added", "Oldest first"),
     ("name", "Name A to Z"),
     ("-name", "Name Z to A"),
@@ -111,10 +112,13 @@ class DataviewFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partnership = partnership
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
+                filter_.extra["widget"] = QuickSelect
         self.filters["gallery"].queryset = galleries_for(partnership)
         self.filters["owner"].queryset = Partnership.objects.filter(
             Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
-        ).order_by("name")
+        ).order_by("name").only("id", "name")
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]

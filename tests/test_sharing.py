@@ -294,7 +294,7 @@ def test_filters_search_and_paging(partnership_a: Partnership, admin_a: User) ->
     html = client_for(admin_a).get("/p/alpha/dataview/?page=2").content.decode()
     assert "Page 2 of 2" in html and 'data-testid="result-count">64<' in html
     for label in ("Newest first", "Oldest first", "Name A to Z", "Name Z to A"):
-        assert f">{label}</option>" in html
+        assert html.count(f">{label}</option>") == 1
     # htmx asks for the results only.
     partial = client_for(admin_a).get(
         "/p/alpha/dataview/?build=heavy", headers={"HX-Request": "true"}
