@@ -116,9 +116,13 @@ class DataviewFilter(django_filters.FilterSet):
             if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 filter_.extra["widget"] = QuickSelect
         self.filters["gallery"].queryset = galleries_for(partnership)
-        self.filters["owner"].queryset = Partnership.objects.filter(
-            Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
-        ).order_by("name").only("id", "name")
+        self.filters["owner"].queryset = (
+            Partnership.objects.filter(
+                Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
+            )
+            .order_by("name")
+            .only("id", "name")
+        )
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
