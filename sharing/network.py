@@ -241,6 +241,15 @@ class NetworkSpec:
     extra_pairs: list[tuple[int, int]] = field(default_factory=list)
     exclude_from_random: set[int] = field(default_factory=set)
 
+    @property
+    def progress_steps(self) -> int:
+        """What network_seed reports: each partnership, each profile, consents, permissions."""
+        profiles = sum(
+            self.profiles_override.get(index, self.profiles_per)
+            for index in range(self.partnerships)
+        )
+        return self.partnerships + profiles + 2
+
 
 @dataclass
 class Network:

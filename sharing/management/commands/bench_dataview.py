@@ -88,8 +88,9 @@ class Command(BaseCommand):
             exclude_from_random={hub, mid, newcomer},
         )
         started = time.perf_counter()
-        total = n * (1 + o["profiles_per"]) + o["hub_profiles"] + 2
-        with tqdm(total=total, unit="step", file=self.stdout, dynamic_ncols=True) as bar:
+        with tqdm(
+            total=spec.progress_steps, unit="step", file=self.stdout, dynamic_ncols=True
+        ) as bar:
 
             def progress(stage: str, count: int) -> None:
                 bar.set_description(f"seeding: {stage}")

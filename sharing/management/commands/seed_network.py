@@ -26,8 +26,9 @@ class Command(BaseCommand):
             seed=options["seed"],
             prefix=options["prefix"],
         )
-        total = spec.partnerships * (1 + spec.profiles_per) + 2
-        with tqdm(total=total, unit="step", file=self.stdout, dynamic_ncols=True) as bar:
+        with tqdm(
+            total=spec.progress_steps, unit="step", file=self.stdout, dynamic_ncols=True
+        ) as bar:
 
             def progress(stage: str, n: int) -> None:
                 bar.set_description(stage)
