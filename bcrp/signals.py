@@ -1,7 +1,8 @@
-"""Sign-ins and failed sign-ins go to the audit trail (Django reports them only as signals)."""
+"""Sign-ins, failed sign-ins and lockouts go to the audit trail (Django only signals them)."""
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -31,6 +32,20 @@ def audit_login_failed(
     user = User.objects.filter(email=email).only("pk").first() if email else None
     audit_record(
         action="auth.login_failed",
+        actor=None,
+        target=user,
+        ip=client_ip(request),
+        detail={"known_account": user is not None},
+    )
+
+
+@receiver(user_locked_out)
+def audit_locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any
+) -> None:
+    user = User.objects.filter(email=username).only("pk").first() if username else None
+    audit_record(
+        action="auth.locked_out",
         actor=None,
         target=user,
         ip=client_ip(request),

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.http import HttpRequest
 from django.test import Client
 
 from bcrp import embedded
@@ -89,7 +90,7 @@ def outsider(db: None) -> User:
 
 def client_for(user: User) -> Client:
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.email, password=PASSWORD)
     return client
 
 

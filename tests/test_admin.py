@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.test import Client
 
 from bcrp.models import User
@@ -13,7 +14,7 @@ def test_operator_creates_partnership_and_first_administrator(db: None) -> None:
     operator = User.objects.create_superuser(email="op@example.org", password=PASSWORD)
     future_admin = UserFactory(email="first.admin@example.org")
     client = Client()
-    assert client.login(username=operator.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=operator.email, password=PASSWORD)
 
     response = client.post(
         "/admin/partnerships/partnership/add/",
@@ -32,7 +33,7 @@ def test_operator_creates_partnership_and_first_administrator(db: None) -> None:
     assert list(future_admin.groups.values_list("name", flat=True)) == ["partnership:echo:admin"]
 
     first_admin = Client()
-    assert first_admin.login(username=future_admin.email, password=PASSWORD)
+    assert first_admin.login(request=HttpRequest(), username=future_admin.email, password=PASSWORD)
     assert first_admin.get("/p/echo/people/").status_code == 200
     # The operator runs the platform, not the partnership: no membership, no pages.
     assert client.get("/p/echo/").status_code == 404

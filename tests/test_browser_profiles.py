@@ -50,9 +50,13 @@ def test_admin_creates_profile_uploads_two_photos_and_sees_thumbnails(
     thumbnails = page.locator("img[data-testid=thumbnail]")
     thumbnails.nth(1).wait_for(state="visible", timeout=30_000)
     assert thumbnails.count() == 2
-    for n in range(2):
-        loaded = thumbnails.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
-        assert loaded
+    # Visible is not loaded: wait until both pictures have arrived and decoded (a broken one
+    # never reaches a natural width, so this times out and fails).
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("img[data-testid=thumbnail]")]
+                   .filter(img => img.complete && img.naturalWidth > 0).length === 2""",
+        timeout=15_000,
+    )
     assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
 
     profile = OffenderProfile.objects.get(partnership__slug="golf")

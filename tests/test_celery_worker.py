@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from bcrp.models import AuditEvent, User
@@ -22,7 +23,7 @@ def test_invitation_email_is_sent_by_the_worker_and_its_link_works(
     partnership = partnership_make("delta", "Delta BCRP")
     admin = person_in(partnership, Role.ADMIN, email="admin.delta@example.org")
     client = Client()
-    assert client.login(username=admin.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=admin.email, password=PASSWORD)
 
     response = client.post(
         "/p/delta/people/invite/", {"email": "New.Officer@Example.org", "role": "police"}
@@ -109,7 +110,7 @@ def test_report_with_photos_is_saved_while_the_broker_is_down_and_swept_later(
     partnership = partnership_make("foxtrot", "Foxtrot BCRP")
     member = person_in(partnership, Role.MEMBER, email="member.foxtrot@example.org")
     client = Client()
-    assert client.login(username=member.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=member.email, password=PASSWORD)
     working_broker = app.conf.broker_url
     _use_broker(f"redis+socket://{tmp_path}/nobody-listens-here.sock")
     try:
