@@ -254,6 +254,21 @@ def images_matching(
     return list(images.filter(near).exclude(profile_id=exclude_profile_pk)[:10])
 
 
+def images_alike_on_profile(image: OffenderImage) -> list[OffenderImage]:
+    """Other photos on the same profile that look like this one: a re-saved or resized copy has
+    different bytes (so the exact-file check lets it through) but the same perceptual hash."""
+    if image.phash is None:
+        return []
+    distance = RawSQL("bit_count((phash # %s)::bit(64))", (image.phash,))
+    return list(
+        OffenderImage.objects.filter(profile_id=image.profile_id)
+        .exclude(pk=image.pk)
+        .alias(distance=distance)
+        .filter(distance__lte=PHASH_NEAR_BITS)
+        .order_by("position")
+    )
+
+
 def notices_prefetch() -> Prefetch[Any]:
     """Prefetch a profile's notices still in force, for `exclusion_status` in lists."""
     today = timezone.localdate()

@@ -265,6 +265,11 @@ class ProfileImagesView(ProfileMixin, TemplateView):
                     problems.extend(error.messages)
                     continue
                 added += 1
+                for alike in selectors.images_alike_on_profile(image):
+                    warnings.append(
+                        f"{upload.name} looks like photo {alike.position + 1} already on this "
+                        "profile: possible duplicate. Delete one if they are the same picture."
+                    )
                 for match in selectors.images_matching(
                     self.membership,
                     sha256=image.sha256,

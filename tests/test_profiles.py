@@ -329,3 +329,42 @@ def test_uploading_a_photo_seen_on_another_profile_warns(
     assert f"looks like a photo on {first.reference}" in html
     assert "possible duplicate" in html
     assert second.images.count() == 1
+
+
+def test_a_resaved_copy_of_a_photo_on_the_same_profile_warns(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.factories import jpeg_bytes
+
+    profile = ProfileFactory(partnership=partnership_a)
+    image_on(profile, admin_a, seed=5)
+    # A different picture on the same profile: stripes, nothing like the ellipse.
+    stripes = Image.new("L", (64, 48))
+    stripes.putdata([255 * ((x // 8) % 2) for y in range(48) for x in range(64)])
+    striped = io.BytesIO()
+    stripes.convert("RGB").save(striped, "JPEG")
+    other = services.image_add(
+        profile=profile,
+        upload=SimpleUploadedFile("stripes.jpg", striped.getvalue(), "image/jpeg"),
+        actor=admin_a,
+    )
+    # The same picture re-saved larger and at another quality: new bytes, same look.
+    resaved = io.BytesIO()
+    with Image.open(io.BytesIO(jpeg_bytes(5))) as original:
+        original.resize((128, 96)).save(resaved, "JPEG", quality=60)
+    client = client_for(admin_a)
+    response = client.post(
+        f"/p/alpha/profiles/{profile.pk}/photos/",
+        {"photos": SimpleUploadedFile("resaved.jpg", resaved.getvalue(), "image/jpeg")},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "resaved.jpg looks like photo 1 already on this profile" in html
+    assert f"photo {other.position + 1} already" not in html
+    assert profile.images.count() == 3  # kept: the administrator decides
