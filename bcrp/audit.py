@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -15,8 +17,25 @@ if TYPE_CHECKING:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The address a request came from, for the audit trail and the sign-in lockout.
+
+    Behind TRUSTED_PROXY_HOPS proxies, each appending to X-Forwarded-For, the client is that many
+    entries from the right; anything to its left was written by the client and is not trusted.
+    """
     if request is None:
         return None
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [
+            entry.strip()
+            for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if entry.strip()
+        ]
+        if len(forwarded) >= hops:
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -115,6 +115,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "bcrp.lockout.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "bcrp.audit.client_ip"
+# How many proxies in front of gunicorn append to X-Forwarded-For (0: trust only REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "bcrp.lockout.locked_out"
 AXES_VERBOSE = False

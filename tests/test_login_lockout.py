@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client
+from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
+from bcrp.audit import client_ip
 from bcrp.models import AuditEvent, User
 from tests.factories import PASSWORD, UserFactory
 
@@ -83,3 +84,26 @@ def test_a_success_resets_the_count(worker: User) -> None:
 
 def test_addresses_sign_in_whatever_their_case(worker: User) -> None:
     assert attempt("  Till.Worker@EXAMPLE.org", PASSWORD) == 302
+
+
+@override_settings(TRUSTED_PROXY_HOPS=1)
+def test_behind_a_proxy_the_client_address_counts_not_the_proxys(worker: User) -> None:
+    def via_proxy(forwarded: str) -> object:
+        return RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    # The proxy appends what it saw; what the client wrote to the left is ignored.
+    assert client_ip(via_proxy("6.6.6.6, 198.51.100.20")) == SHOP
+    assert client_ip(via_proxy("not-an-address")) == "10.0.0.2"
+    assert client_ip(via_proxy("")) == "10.0.0.2"
+    with override_settings(TRUSTED_PROXY_HOPS=0):
+        assert client_ip(via_proxy("198.51.100.20")) == "10.0.0.2"
+
+    def through_proxy(ip: str, password: str) -> int:
+        client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=ip)
+        return client.post("/login/", {"username": worker.email, "password": password}).status_code
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy(SHOP, "wrong-password")
+    assert through_proxy(SHOP, PASSWORD) == 429
+    assert through_proxy(ELSEWHERE, PASSWORD) == 302
+    assert AuditEvent.objects.filter(action="auth.locked_out", ip=SHOP).exists()
