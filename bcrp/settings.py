@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "offenders.tasks.notices_lapse",
         "schedule": crontab(hour=0, minute=5),
     },
+    "offenders-retention": {
+        "task": "offenders.tasks.retention_sweep",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "sharing-birthdays": {
         "task": "sharing.tasks.sharing_birthdays",
         "schedule": crontab(hour=0, minute=15),

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from offenders.models import OffenderImage
+from offenders.retention import retention_run
 from offenders.services import exclusions_lapse, image_process_now
 
 SWEEP_AFTER = timedelta(minutes=5)
@@ -33,3 +34,10 @@ def images_sweep() -> int:
 def notices_lapse() -> int:
     """Daily: warnings and exclusions past their end date lapse."""
     return exclusions_lapse()
+
+
+@shared_task(acks_late=True)
+def retention_sweep() -> dict[str, int]:
+    """Daily: archive profiles past their partnership's retention period; purge the recycle bin."""
+    run = retention_run()
+    return {"archived": run.archived, "purged": run.purged}

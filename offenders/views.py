@@ -37,6 +37,7 @@ from offenders.forms import (
     ProfileForm,
 )
 from offenders.models import Gallery, OffenderProfile, ProfileStatus, StoredPhoto
+from offenders.retention import purge_date
 from partnerships.models import Role
 
 PROFILES_PER_PAGE = 50
@@ -190,6 +191,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             placement_form=PlacementForm(partnership=self.partnership),
             upload_form=PhotoUploadForm(),
             juvenile=profile.is_juvenile(),
+            purge_on=purge_date(profile),
             can_edit=self.can_edit(profile),
             incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,

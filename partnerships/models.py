@@ -40,7 +40,8 @@ class Partnership(models.Model):
         "retention period (months)",
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
-        help_text="Profiles with no activity for this long are archived.",
+        help_text="Profiles with no activity for this long are archived, then deleted for good "
+        "30 days later unless restored.",
     )
     warning_months = models.PositiveSmallIntegerField(
         "a warning stays on record for (months)",

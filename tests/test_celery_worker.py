@@ -86,6 +86,29 @@ def test_sweep_remakes_thumbnails_whose_task_was_lost(
     assert remade.thumbnail
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_the_daily_retention_sweep(
+    celery_worker_process: dict[str, Any],
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from offenders.models import OffenderProfile
+    from offenders.tasks import retention_sweep
+    from tests.factories import ProfileFactory
+
+    partnership = partnership_make("foxtrot", "Foxtrot BCRP")
+    stale = ProfileFactory(partnership=partnership)
+    OffenderProfile.objects.filter(pk=stale.pk).update(
+        last_activity_at=timezone.now() - timedelta(days=400)
+    )
+    retention_sweep.delay()
+    archived = wait_for(lambda: OffenderProfile.objects.filter(pk=stale.pk, status="archived"))
+    assert archived, celery_worker_process["log"].read_text()
+    assert AuditEvent.objects.filter(action="profile.archive_retention").count() == 1
+
+
 def _use_broker(url: str) -> None:
     """Point the app's publishers at `url` (forgetting pooled connections to the old one)."""
     from bcrp.celery import app
