@@ -5,15 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnerships', '0004_bulletins'),
+        ("partnerships", "0004_bulletins"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='partnership',
-            name='retention_months',
-            field=models.PositiveSmallIntegerField(default=12, help_text='Profiles with no activity for this long are archived, then deleted for good 30 days later unless restored.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='retention period (months)'),
+            model_name="partnership",
+            name="retention_months",
+            field=models.PositiveSmallIntegerField(
+                default=12,
+                help_text="Profiles with no activity for this long are archived, then deleted for good 30 days later unless restored.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(120),
+                ],
+                verbose_name="retention period (months)",
+            ),
         ),
     ]
