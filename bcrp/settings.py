@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "offenders.tasks.retention_sweep",
         "schedule": crontab(hour=1, minute=15),
     },
+    "subject-exports-sweep": {
+        "task": "offenders.tasks.subject_exports_sweep",
+        "schedule": 15 * 60.0,
+    },
     "sharing-birthdays": {
         "task": "sharing.tasks.sharing_birthdays",
         "schedule": crontab(hour=0, minute=15),

@@ -450,3 +450,63 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.profile.reference} until {self.ends_on}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class SubjectAccessExport(models.Model):
+    """Everything a partnership holds on one person, as a ZIP, for a subject access request.
+
+    Built by the worker, stored encrypted, downloadable by the owning partnership's
+    administrators through an unguessable token, deleted after EXPORT_KEEP_DAYS.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="subject_exports",
+        verbose_name="partnership",
+    )
+    profile = models.ForeignKey(
+        OffenderProfile,
+        on_delete=models.CASCADE,
+        related_name="subject_exports",
+        verbose_name="profile",
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    request_reference = models.CharField(
+        "request reference",
+        max_length=80,
+        blank=True,
+        help_text="How the request reached you, e.g. a letter's date or your case number.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="requested by",
+    )
+    status = models.CharField(
+        "status", max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("progress (%)", default=0)
+    file = models.CharField(max_length=255, blank=True, editable=False)
+    size = models.PositiveIntegerField("size (bytes)", default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField("requested", default=timezone.now, db_index=True)
+    started_at = models.DateTimeField("started", null=True, blank=True)
+    completed_at = models.DateTimeField("completed", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "subject access export"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Subject access export of {self.profile.reference}"

@@ -19,6 +19,7 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    SubjectAccessExport,
 )
 from sharing.permissions import profiles_sync
 
@@ -114,6 +115,11 @@ def retention_purge(now: datetime | None = None) -> int:
             for name in pair
             if name
         }
+        exports = set(
+            SubjectAccessExport.objects.filter(profile_id__in=ids)
+            .exclude(file="")
+            .values_list("file", flat=True)
+        )
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 action="profile.purge",
@@ -135,7 +141,7 @@ def retention_purge(now: datetime | None = None) -> int:
                     "thumbnail", flat=True
                 )
             )
-            for name in files - used:
+            for name in (files - used) | exports:
                 default_storage.delete(name)
 
         transaction.on_commit(delete_files)

@@ -1,10 +1,11 @@
-"""Background work for offender images: each task loads by id and calls a service."""
+"""Background work for offender profiles: each task loads by id or sweeps, and calls a service."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
+from offenders.exports import export_build, exports_sweep
 from offenders.models import OffenderImage
 from offenders.retention import retention_run
 from offenders.services import exclusions_lapse, image_process_now
@@ -41,3 +42,17 @@ def retention_sweep() -> dict[str, int]:
     """Daily: archive profiles past their partnership's retention period; purge the recycle bin."""
     run = retention_run()
     return {"archived": run.archived, "purged": run.purged}
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def subject_export_build(export_id: int) -> bool:
+    return export_build(export_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def subject_exports_sweep() -> int:
+    """Every 15 minutes: delete exports past their keeping time; re-queue any lost tasks."""
+    deleted, lost = exports_sweep()
+    for export_id in lost:
+        subject_export_build.delay(export_id)
+    return deleted

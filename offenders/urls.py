@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from offenders import views
+from offenders import export_views, views
 
 app_name = "offenders"
 
@@ -22,6 +22,17 @@ urlpatterns = [
         name="profile-restore",
     ),
     path("profiles/<int:pk>/photos/", views.ProfileImagesView.as_view(), name="profile-images"),
+    path(
+        "profiles/<int:pk>/export/",
+        export_views.ExportRequestView.as_view(),
+        name="profile-export",
+    ),
+    path("exports/<str:token>/", export_views.ExportView.as_view(), name="export"),
+    path(
+        "exports/<str:token>/download/",
+        export_views.ExportDownloadView.as_view(),
+        name="export-download",
+    ),
     path(
         "profiles/<int:pk>/galleries/",
         views.PlacementAddView.as_view(),

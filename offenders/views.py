@@ -28,6 +28,7 @@ from bcrp.tenancy import (
 )
 from incidents.selectors import incidents_of_profile
 from offenders import selectors, services
+from offenders.exports import EXPORT_KEEP_DAYS
 from offenders.forms import (
     AppealForm,
     GalleryForm,
@@ -192,6 +193,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             upload_form=PhotoUploadForm(),
             juvenile=profile.is_juvenile(),
             purge_on=purge_date(profile),
+            export_keep_days=EXPORT_KEEP_DAYS,
             can_edit=self.can_edit(profile),
             incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,

@@ -5,6 +5,8 @@ The thumbnails are made by the real Celery worker; the page polls with htmx unti
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +65,20 @@ def test_admin_creates_profile_uploads_two_photos_and_sees_thumbnails(
     assert OffenderImage.objects.filter(profile=profile, processed_at__isnull=False).count() == 2
     Path("var/screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path="var/screenshots/profile-with-photos.png", full_page=True)
+
+    # A subject access request: the worker prepares the ZIP while the page shows progress.
+    page.reload()
+    page.get_by_text("Subject access request").click()
+    page.fill("#id_request_reference", "Letter of 20 Nov")
+    page.get_by_role("button", name="Prepare export").click()
+    page.wait_for_url("**/p/golf/exports/*/")
+    page.get_by_text("Ready:").wait_for(timeout=30_000)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the ZIP").click()
+    download = download_info.value
+    assert download.suggested_filename == "subject-access-GB-00001.zip"
+    with zipfile.ZipFile(download.path()) as archive:
+        names = sorted(archive.namelist())
+        document = json.loads(archive.read("profile.json"))
+    assert names == ["README.txt", "photos/photo-1.jpg", "photos/photo-2.jpg", "profile.json"]
+    assert document["aliases"] == ["Deano", "DF"] and document["build"] == "Stocky"

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from bcrp.models import User
 from bcrp.tenancy import PartnershipMixin
 from offenders import services as offender_services
+from offenders.exports import export_build, export_request
 from partnerships import services
 from partnerships.bulletins import bulletin_post
 from partnerships.models import Partnership, Role
@@ -87,6 +88,8 @@ def world(
     notice = offender_services.exclusion_issue(
         profile=profile, kind="warning", reason="Theft", actor=admin_a
     )
+    export = export_request(profile=profile, request_reference="", actor=admin_a)
+    export_build(export.pk)  # ready, so its download is reachable too
     bulletin = bulletin_post(
         partnership=partnership_a, title="Alert", body="Watch out", critical=True, actor=admin_a
     )
@@ -103,7 +106,7 @@ def world(
             notice.pk,
             bulletin.pk,
         ],
-        "token": [image.token, incident.photos.get().token],
+        "token": [image.token, incident.photos.get().token, export.token],
         "other": [partnership_b.slug],
     }
 
