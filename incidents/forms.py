@@ -40,7 +40,9 @@ class IncidentForm(forms.ModelForm[Incident]):
     photos = MultiplePhotoField(
         required=False,
         label="Photos",
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}
+        ),
         help_text=f"Up to {MAX_PHOTOS_PER_INCIDENT} photos: CCTV stills, damage, items.",
     )
 

@@ -141,9 +141,11 @@ class MultiplePhotoField(forms.FileField):
 
 class PhotoUploadForm(forms.Form):
     photos = MultiplePhotoField(
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}
+        ),
         help_text=(
-            f"JPEG, PNG or WebP, up to {settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
+            f"JPEG, PNG, WebP or HEIC, up to {settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
         ),
     )
 

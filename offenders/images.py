@@ -1,9 +1,9 @@
 """Checking, cleaning and hashing uploaded photos.
 
-A photo is judged by its content, never its name: it must decode fully as JPEG, PNG or WebP,
-within the size and pixel limits, and must not carry an archive or document inside it. What is
-stored is a fresh JPEG re-encoded from the pixels, so EXIF (GPS included), ICC profiles,
-comments and anything appended are gone.
+A photo is judged by its content, never its name: it must decode fully as JPEG, PNG, WebP or
+HEIC (what iPhones take), within the size and pixel limits, and must not carry an archive or
+document inside it. What is stored is a fresh JPEG re-encoded from the pixels, so EXIF (GPS
+included), ICC profiles, comments and anything appended are gone.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import zipfile
 from dataclasses import dataclass
 
 import imagehash
+import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+# HEIC/HEIF through pillow-heif; no thumbnails of its own, and only the primary image is read.
+pillow_heif.register_heif_opener(thumbnails=False)
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 JPEG_QUALITY = 88
 
 
@@ -81,7 +84,8 @@ def image_prepare(upload: UploadedFile) -> PreparedImage:
     )
     not_a_photo = _reject(
         name,
-        "is not a complete JPEG, PNG or WebP picture (it may be damaged or another kind of file).",
+        "is not a complete JPEG, PNG, WebP or HEIC picture (it may be damaged or another kind of "
+        "file).",
         "not_an_image",
     )
     with warnings.catch_warnings():

@@ -202,7 +202,7 @@ REFUSED: list[tuple[str, str, Callable[[], bytes], list[str]]] = [
         "half.jpg",
         "image/jpeg",
         truncated_jpeg,
-        ["half.jpg: is not a complete JPEG, PNG or WebP picture"],
+        ["half.jpg: is not a complete JPEG, PNG, WebP or HEIC picture"],
     ),
     (
         "bomb.png",
@@ -540,4 +540,51 @@ def test_non_admins_cannot_add_photos(
     before = media_files()
     response = post_photos(client_for(user), profile, jpeg_upload(jpeg_bytes(12)))
     assert response.status_code == status
+    assert_nothing_stored(profile, before)
+
+
+# --- 8. HEIC, as iPhones take them --------------------------------------------------------
+
+
+def heic_with_gps(size: tuple[int, int] = (80, 60)) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", size, (255, 0, 0)).save(out, "HEIF", exif=exif.tobytes(), quality=90)
+    return out.getvalue()
+
+
+def test_heic_is_accepted_and_stored_as_a_jpeg_without_its_exif(
+    admin_client: Client, profile: OffenderProfile
+) -> None:
+    data = heic_with_gps()
+    assert data[4:12] == b"ftypheic"
+    with Image.open(io.BytesIO(data)) as source:
+        assert source.format == "HEIF"
+        assert source.getexif().get_ifd(0x8825)[1] == "N"
+
+    upload = SimpleUploadedFile("IMG_0042.HEIC", data, "image/heic")
+    response = post_photos(admin_client, profile, upload)
+    assert response.status_code == 302
+    image = only_image(profile)
+    stored = read_encrypted(image.original)
+    assert stored.startswith(JPEG_MAGIC) and b"Exif" not in stored and b"PhoneMaker" not in stored
+    with Image.open(io.BytesIO(stored)) as result:
+        assert result.format == "JPEG" and result.size == (80, 60)
+        red = result.getpixel((40, 30))
+    assert isinstance(red, tuple) and red[0] > 230 and red[1] < 25 and red[2] < 25
+
+
+def test_a_truncated_heic_is_refused_readably(
+    admin_client: Client, profile: OffenderProfile
+) -> None:
+    before = media_files()
+    data = heic_with_gps((256, 192))
+    upload = SimpleUploadedFile("IMG_0043.HEIC", data[: len(data) // 2], "image/heic")
+    response = post_photos(admin_client, profile, upload)
+    assert response.status_code == 400
+    assert "IMG_0043.HEIC: is not a complete JPEG, PNG, WebP or HEIC picture" in (
+        response.content.decode()
+    )
     assert_nothing_stored(profile, before)
