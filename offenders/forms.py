@@ -145,7 +145,8 @@ class PhotoUploadForm(forms.Form):
             attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}
         ),
         help_text=(
-            f"JPEG, PNG, WebP or HEIC, up to {settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
+            "JPEG, PNG, WebP or HEIC, up to "
+            f"{settings.IMAGE_MAX_UPLOAD_BYTES // 1024 // 1024} MB each."
         ),
     )
 
