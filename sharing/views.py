@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
@@ -125,7 +125,11 @@ class DataviewView(PartnershipMixin, TemplateView):
                 ip=client_ip(self.request),
                 detail={"code": filterset.ethnicity_used},
             )
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        # The pager's links carry the filters in use, not the empty ones or the page.
+        query = QueryDict(mutable=True)
+        for name, values in self.request.GET.lists():
+            kept = [value for value in values if value != ""]
+            if name != "page" and kept:
+                query.setlist(name, kept)
         context.update(filter=filterset, page=page, query=query.urlencode())
         return context

@@ -117,6 +117,8 @@ def test_partnerships_agree_to_share_and_dataview_shows_and_filters_both(
     assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("build") == ["slim"])
     assert urlsplit(page.url).path == "/p/hotel/dataview/"
+    # Only the filters in use go in the address, so it is short enough to share.
+    assert urlsplit(page.url).query == "build=slim"
     # Hotel's own profile is of medium build, so only India's two slim ones remain.
     assert row_names(page) == sorted(INDIA_SLIM)
 
