@@ -58,6 +58,12 @@ class PartnershipMixin:
         context["is_admin"] = self.membership.role == Role.ADMIN
         return context
 
+    def form_invalid(self, form: BaseForm) -> HttpResponse:
+        """A form sent back with errors answers 400: the person sees what to correct, and
+        htmx, scripts and logs see a refusal rather than a success."""
+        context = self.get_context_data(form=form)
+        return self.render_to_response(context, status=400)  # type: ignore[attr-defined]
+
 
 def form_errors_from(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):

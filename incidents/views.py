@@ -45,15 +45,12 @@ class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
                 form_errors_from(form, error)
             else:
                 form.add_error("photos", error)
-            return self.render_to_response(self.get_context_data(form=form), status=400)
+            return self.form_invalid(form)
         messages.success(
             self.request,
             "Report saved. Thank you: your partnership's administrator will review it.",
         )
         return redirect("incidents:detail", slug=self.partnership.slug, pk=incident.pk)
-
-    def form_invalid(self, form: IncidentForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class IncidentListView(PartnershipMixin, TemplateView):

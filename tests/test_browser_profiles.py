@@ -46,6 +46,12 @@ def test_admin_creates_profile_uploads_two_photos_and_sees_thumbnails(
     assert page.get_by_role("heading", name="GB-00001 · Dean Fletcher").is_visible()
 
     page.evaluate("window.sameDocument = true")
+    # A refused file: the 400 answer's message is shown in place (htmx swaps 400s).
+    disguised = tmp_path / "not-a-photo.jpg"
+    disguised.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+    page.set_input_files("#id_photos", str(disguised))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_text("not-a-photo.jpg: contains an archive or document").wait_for(timeout=10_000)
     page.set_input_files("#id_photos", photos)
     page.get_by_role("button", name="Upload").click()
     # Without a page load: htmx swaps in the strip, then polls until the worker has made both.

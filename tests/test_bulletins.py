@@ -51,7 +51,8 @@ def test_admin_posts_a_critical_bulletin(partnership_a: Partnership, admin_a: Us
 
 def test_a_bulletin_needs_a_title_and_body(partnership_a: Partnership, admin_a: User) -> None:
     response = client_for(admin_a).post("/p/alpha/bulletins/post/", {"title": "", "body": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
     assert not Bulletin.objects.exists()
 
 

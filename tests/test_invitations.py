@@ -76,5 +76,5 @@ def test_cannot_invite_someone_already_in(partnership_a: Partnership, admin_a: U
     response = client_for(admin_a).post(
         "/p/alpha/people/invite/", {"email": admin_a.email, "role": "police"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already belongs" in response.content.decode()

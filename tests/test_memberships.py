@@ -101,7 +101,7 @@ def test_member_role_without_business_is_a_form_error(
 ) -> None:
     membership = membership_of(police_a, partnership_a)
     response = client_for(admin_a).post(f"/p/alpha/people/{membership.pk}/", {"role": "member"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "A member works at one of the partnership" in response.content.decode()
     assert membership_of(police_a, partnership_a).role == Role.POLICE
 
@@ -123,7 +123,7 @@ def test_businesses_and_premises_pages(partnership_a: Partnership, admin_a: User
     bad = client.post(
         "/p/alpha/premises/add/", {"business": business.pk, "name": "X", "postcode": "nonsense"}
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "Enter a UK postcode" in bad.content.decode()
 
 
@@ -136,13 +136,13 @@ def test_premises_form_offers_only_this_partnerships_businesses(
     response = client.post(
         "/p/alpha/premises/add/", {"business": foreign.pk, "name": "Y", "postcode": "W1 2AB"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not foreign.premises.exists()
 
 
 def test_huge_form_field_is_a_clear_error(partnership_a: Partnership, admin_a: User) -> None:
     response = client_for(admin_a).post("/p/alpha/businesses/add/", {"name": "x" * 5000})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "at most 150 characters" in response.content.decode()
 
 
