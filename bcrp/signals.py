@@ -22,32 +22,30 @@ def audit_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs:
         audit_record(action="auth.logout", actor=user, target=user, ip=client_ip(request))
 
 
-@receiver(user_login_failed)
-def audit_login_failed(
-    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
-) -> None:
+def _audit_attempt(action: str, typed: str, request: HttpRequest | None) -> None:
     # Only whether the account exists, never the address typed: a mistyped e-mail is personal
     # data about somebody else.
-    email = str(credentials.get("username") or credentials.get("email") or "").lower()
+    email = typed.strip().lower()
     user = User.objects.filter(email=email).only("pk").first() if email else None
     audit_record(
-        action="auth.login_failed",
+        action=action,
         actor=None,
         target=user,
         ip=client_ip(request),
         detail={"known_account": user is not None},
     )
+
+
+@receiver(user_login_failed)
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    typed = str(credentials.get("username") or credentials.get("email") or "")
+    _audit_attempt("auth.login_failed", typed, request)
 
 
 @receiver(user_locked_out)
 def audit_locked_out(
     sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any
 ) -> None:
-    user = User.objects.filter(email=username).only("pk").first() if username else None
-    audit_record(
-        action="auth.locked_out",
-        actor=None,
-        target=user,
-        ip=client_ip(request),
-        detail={"known_account": user is not None},
-    )
+    _audit_attempt("auth.locked_out", username or "", request)

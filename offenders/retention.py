@@ -6,8 +6,10 @@ Both steps run daily from beat, are set-based, and are safe to run twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -47,6 +49,20 @@ class RetentionRun:
     purged: int = 0
 
 
+def _audit_each(action: str, rows: Iterable[tuple[int, int, dict[str, Any]]]) -> None:
+    """One audit event per profile (pk, partnership id, detail), in one INSERT."""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=action,
+            partnership_id=partnership_id,
+            object_type=OffenderProfile._meta.label_lower,
+            object_id=str(pk),
+            detail=detail,
+        )
+        for pk, partnership_id, detail in rows
+    )
+
+
 def purge_date(profile: OffenderProfile) -> datetime | None:
     """When an archived profile leaves the recycle bin for good."""
     if profile.status != ProfileStatus.ARCHIVED or profile.archived_at is None:
@@ -78,15 +94,12 @@ def retention_archive(now: datetime | None = None) -> int:
         rows = OffenderProfile.objects.filter(pk__in=ids).values_list(
             "pk", "partnership_id", "last_activity_at"
         )
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                action="profile.archive_retention",
-                partnership_id=partnership_id,
-                object_type=OffenderProfile._meta.label_lower,
-                object_id=str(pk),
-                detail={"last_activity": last_activity.date().isoformat()},
-            )
-            for pk, partnership_id, last_activity in rows
+        _audit_each(
+            "profile.archive_retention",
+            (
+                (pk, partnership_id, {"last_activity": last_activity.date().isoformat()})
+                for pk, partnership_id, last_activity in rows
+            ),
         )
     return len(ids)
 
@@ -120,15 +133,12 @@ def retention_purge(now: datetime | None = None) -> int:
             .exclude(file="")
             .values_list("file", flat=True)
         )
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                action="profile.purge",
-                partnership_id=partnership_id,
-                object_type=OffenderProfile._meta.label_lower,
-                object_id=str(pk),
-                detail={"reference": reference},
-            )
-            for pk, partnership_id, reference in doomed
+        _audit_each(
+            "profile.purge",
+            (
+                (pk, partnership_id, {"reference": reference})
+                for pk, partnership_id, reference in doomed
+            ),
         )
         OffenderProfile.objects.filter(pk__in=ids).delete()
 
