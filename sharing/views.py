@@ -45,10 +45,16 @@ class PartnerView(PartnershipMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         row = self.get_row()
+        gain = selectors.shareable_count(row.partnership)
+        give = selectors.shareable_count(self.partnership)
+        scale = max(gain, give, 1)
         context.update(
             row=row,
-            gain=selectors.shareable_count(row.partnership),
-            give=selectors.shareable_count(self.partnership),
+            gain=gain,
+            give=give,
+            # Bar lengths out of 100 for the give/gain chart; a non-zero count stays visible.
+            gain_bar=max(round(100 * gain / scale), 1 if gain else 0),
+            give_bar=max(round(100 * give / scale), 1 if give else 0),
         )
         return context
 

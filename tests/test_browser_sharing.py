@@ -72,6 +72,12 @@ def test_partnerships_agree_to_share_and_dataview_shows_and_filters_both(
     page.wait_for_url(f"{base}/p/hotel/partners/india/")
     assert page.get_by_test_id("gain").inner_text() == "3"
     assert page.get_by_test_id("give").inner_text() == "1"
+    # The chart draws them to scale: 3 against 1.
+    gain_bar = page.get_by_test_id("gain-bar").bounding_box()
+    give_bar = page.get_by_test_id("give-bar").bounding_box()
+    assert gain_bar and give_bar and 2.8 < gain_bar["width"] / give_bar["width"] < 3.2
+    Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path="var/screenshots/partner-preview.png", full_page=True)
     page.fill("#id_agreement_reference", "ISA-2026-H-I")
     page.get_by_role("button", name="Request sharing").click()
     page.wait_for_url(f"{base}/p/hotel/partners/india/")

@@ -203,6 +203,9 @@ def test_preview_counts_and_state_on_the_partner_page(network: dict[str, object]
     )
     page = client_for(network["admin_b"]).get("/p/town-b/partners/town-a/").content.decode()  # type: ignore[arg-type]
     assert 'data-testid="gain">2<' in page and 'data-testid="give">2<' in page
+    # Drawn to scale as well: equal counts, equal bars.
+    assert 'width="100" data-testid="gain-bar"' in page
+    assert 'width="100" data-testid="give-bar"' in page
     assert "Accept and share" in page and "ISA-9" in page
     listing = client_for(network["admin_b"]).get("/p/town-b/partners/").content.decode()  # type: ignore[arg-type]
     assert "Requested by them" in listing
