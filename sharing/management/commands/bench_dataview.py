@@ -25,6 +25,7 @@ from bcrp.celery import app
 from offenders.models import OffenderProfile
 from partnerships.models import Membership
 from sharing import services
+from sharing.bench_chart import bench_chart_svg
 from sharing.models import ProfileGroupPermission, ProfileUserPermission
 from sharing.network import NetworkSpec, network_seed
 from sharing.selectors import dataview_profiles
@@ -243,6 +244,9 @@ class Command(BaseCommand):
         data = json.loads(path.read_text()) if path.exists() else {}
         data[result["label"]] = result
         path.write_text(json.dumps(data, indent=2))
+        chart = path.with_suffix(".svg")
+        chart.write_text(bench_chart_svg(data))
+        self.stdout.write(f"Figures in {path}; chart in {chart}")
 
     def _print(self, r: dict[str, Any]) -> None:
         w = self.stdout.write
