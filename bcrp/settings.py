@@ -120,6 +120,8 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "bcrp.lockout.locked_out"
 AXES_VERBOSE = False
+# A reset link works once, for two hours.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from bcrp import views
 from partnerships import views as partnership_views
@@ -16,6 +17,22 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        TemplateView.as_view(template_name="registration/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        TemplateView.as_view(template_name="registration/password_reset_done.html"),
+        name="password-reset-done",
+    ),
     path(
         "invite/<str:token>/",
         partnership_views.InvitationAcceptView.as_view(),

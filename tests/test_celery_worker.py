@@ -109,6 +109,32 @@ def test_the_worker_runs_the_daily_retention_sweep(
     assert AuditEvent.objects.filter(action="profile.archive_retention").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_forgotten_password_link_is_mailed_by_the_worker_and_works(
+    celery_worker_process: dict[str, Any],
+) -> None:
+    person = person_in(partnership_make("golf", "Golf BCRP"), Role.MEMBER, email="tills@x.org")
+    response = Client().post("/password-reset/", {"email": "tills@x.org"})
+    assert response.status_code == 302
+
+    def link() -> str:
+        for path in celery_worker_process["mail_dir"].glob("*.log"):
+            for line in path.read_text().splitlines():
+                if "tills@x.org" in path.read_text() and "/password-reset/" in line:
+                    return line[line.index("/password-reset/") :].strip()
+        return ""
+
+    path = wait_for(link)
+    assert path, celery_worker_process["log"].read_text()
+    client = Client()
+    form_url = client.get(path, follow=True).redirect_chain[-1][0]
+    new = "another-long-pass-phrase"
+    done = client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    signed_in = Client()
+    assert signed_in.login(request=HttpRequest(), username=person.email, password=new)
+
+
 def _use_broker(url: str) -> None:
     """Point the app's publishers at `url` (forgetting pooled connections to the old one)."""
     from bcrp.celery import app
