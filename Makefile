@@ -12,8 +12,9 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet ".[dev]"
 	touch $(INSTALLED)
 
+# The demo signs in with a password only; set TWO_FACTOR_ROLES=admin,police to try two-factor.
 run: $(INSTALLED)
-	$(PY) manage.py run_stack
+	TWO_FACTOR_ROLES="$${TWO_FACTOR_ROLES-}" $(PY) manage.py run_stack
 
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)

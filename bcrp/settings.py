@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "bcrp",
     "partnerships",
     "offenders",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "bcrp.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -120,6 +124,10 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "bcrp.lockout.locked_out"
 AXES_VERBOSE = False
+# Who must give a code from an authenticator app after their password (bcrp/two_factor.py):
+# partnership roles, and "operator" for platform operators. `make run` turns it off for the demo.
+TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "admin,police,operator")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "BCRP")
 # A reset link works once, for two hours.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 LOGIN_URL = "login"

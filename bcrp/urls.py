@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.TwoFactorView.as_view(), name="two-factor"),
     path("password-reset/", views.PasswordResetRequestView.as_view(), name="password-reset"),
     path(
         "password-reset/sent/",

@@ -1,5 +1,7 @@
 """Platform pages outside any one partnership: dashboard, health, forgotten passwords."""
 
+from typing import Any, cast
+
 from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib.auth import views as auth_views
@@ -11,8 +13,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
+from bcrp import two_factor
 from bcrp.audit import audit_record, client_ip
 from bcrp.health import health_report
+from bcrp.models import User
 from bcrp.passwords import password_reset_request
 
 
@@ -64,3 +68,29 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_invalid(self, form: SetPasswordForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class TwoFactorView(LoginRequiredMixin, TemplateView):
+    """Set up an authenticator app (first time) or type its current code (each sign-in)."""
+
+    template_name = "registration/two_factor.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = cast(User, self.request.user)
+        device = two_factor.device_of(user)
+        setting_up = device is None
+        if device is None:
+            device = two_factor.device_setup(user)
+            context.update(qr=two_factor.qr_data_url(device), secret=two_factor.secret_text(device))
+        context.update(setting_up=setting_up, next=two_factor.next_url(self.request))
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = cast(User, request.user)
+        device = two_factor.device_of(user) or two_factor.device_setup(user)
+        problem = two_factor.code_check(request, device, request.POST.get("code", "")[:20])
+        if problem is None:
+            return redirect(two_factor.next_url(request))
+        context = self.get_context_data(problem=problem)
+        return self.render_to_response(context, status=400)

@@ -43,6 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = TEST_MEDIA_ROOT
+    # Two-factor sign-in has its own tests (test_two_factor.py); elsewhere a password will do.
+    settings.TWO_FACTOR_ROLES = []
     # WhiteNoise looks for collected files; tests serve static files from the finders.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 

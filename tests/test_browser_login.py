@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,3 +33,42 @@ def test_demo_administrator_signs_in_and_opens_their_partnership(
     page.get_by_role("link", name="Businesses").click()
     page.wait_for_url("**/p/westbridge/businesses/")
     assert page.get_by_text("Hartley's Convenience").is_visible()
+
+
+def test_police_officer_sets_up_two_factor_and_signs_in_with_a_code(
+    live_server: Any, page: Any
+) -> None:
+    from django.test import override_settings
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from partnerships.models import Role
+    from tests.factories import PASSWORD, partnership_make, person_in
+    from tests.test_two_factor import code_now
+
+    officer = person_in(partnership_make("kilo", "Kilo BCRP"), Role.POLICE, email="pc@kilo.org")
+    with override_settings(TWO_FACTOR_ROLES=["admin", "police"]):
+        page.goto(f"{live_server.url}/p/kilo/dataview/")
+        page.fill("#id_username", officer.email)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/two-factor/?next=*")
+        assert page.get_by_role("heading", name="Set up two-factor sign-in").is_visible()
+        qr = page.get_by_test_id("qr")
+        box = qr.bounding_box()
+        assert box and box["width"] > 150  # big enough to scan
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 0")  # and drawn
+        device = TOTPDevice.objects.get(user=officer)
+        secret = page.get_by_test_id("secret").inner_text().replace(" ", "")
+        assert len(secret) == 32
+        Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path="var/screenshots/two-factor-setup.png", full_page=True)
+        page.fill("#id_code", "123456" if code_now(device) != "123456" else "654321")
+        page.get_by_role("button", name="Confirm and continue").click()
+        assert "did not match" in page.get_by_test_id("two-factor-problem").inner_text()
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
+        page.fill("#id_code", code_now(device))
+        page.get_by_role("button", name="Confirm and continue").click()
+        page.wait_for_url(f"{live_server.url}/p/kilo/dataview/")
+        assert page.get_by_role("heading", name="Dataview").is_visible()

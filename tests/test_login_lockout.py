@@ -48,7 +48,7 @@ def test_fifth_failure_locks_the_account_from_that_address_with_a_readable_page(
     assert response.status_code == 429
     page = response.content.decode()
     assert "cannot sign in from here for the next 15 minutes" in page
-    assert "ask your partnership" in page
+    assert "choose a new one" in page and "tell your partnership's administrator" in page
     assert "_auth_user_id" not in client.session
     # On the record: the attempt that locked it and the one refused while locked.
     locked = AuditEvent.objects.filter(action="auth.locked_out")

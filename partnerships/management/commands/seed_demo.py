@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -92,6 +93,12 @@ class Command(BaseCommand):
         for email, what, where in logins:
             self.stdout.write(f"  {email:<32} {what}  ({where})")
         self.stdout.write(f"  password for all: {DEMO_PASSWORD}")
+        roles = ", ".join(settings.TWO_FACTOR_ROLES)
+        self.stdout.write(
+            f"  two-factor sign-in required for: {roles}"
+            if roles
+            else "  two-factor sign-in: off (TWO_FACTOR_ROLES=admin,police make run turns it on)"
+        )
 
     def _user(self, email: str, full_name: str, superuser: bool = False) -> Any:
         user_model = get_user_model()
