@@ -185,3 +185,17 @@ def test_police_see_no_export_button(subject: Any, police_a: User, admin_a: User
     )
     page = client_for(police_a).get(f"/p/alpha/profiles/{subject.pk}/").content.decode()
     assert "Prepare export" not in page
+
+
+def test_a_failed_export_says_so_and_what_to_do(subject: Any, admin_a: User) -> None:
+    request_export(admin_a, "alpha", subject.pk)
+    export = SubjectAccessExport.objects.get()
+    default_storage.delete(subject.images.get().original)  # a photo file gone missing
+    with pytest.raises(OSError):
+        export_build(export.pk)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and export.file == ""
+    page = client_for(admin_a).get(f"/p/alpha/exports/{export.token}/").content.decode()
+    assert "could not be prepared" in page and "Ask again from the profile page" in page
+    assert "every 2s" not in page  # no more polling
+    assert client_for(admin_a).get(f"/p/alpha/exports/{export.token}/download/").status_code == 404
