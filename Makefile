@@ -23,8 +23,11 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The django-stubs plugin loads the settings; placeholder URLs keep it from starting the
+# embedded servers (it never connects).
 typecheck: $(INSTALLED)
-	$(VENV)/bin/mypy bcrp partnerships offenders sharing incidents
+	DATABASE_URL=postgres://typecheck@localhost/typecheck REDIS_URL=redis://localhost:6379/0 \
+		$(VENV)/bin/mypy bcrp partnerships offenders sharing incidents
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
