@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from bcrp.models import address_key
+
 
 def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """The e-mail address as typed, trimmed and lower-cased: "Ann@X" and "ann@x " are one
@@ -15,7 +17,7 @@ def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | 
     typed = (credentials or {}).get("username")
     if typed is None and request is not None:
         typed = request.POST.get("username")
-    return str(typed or "").strip().lower()
+    return address_key(typed)
 
 
 def locked_out(

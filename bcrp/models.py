@@ -10,20 +10,26 @@ from django.db import models
 from django.utils import timezone
 
 
+def address_key(typed: object) -> str:
+    """An e-mail address as accounts are stored and looked up: trimmed, lower-case. Sign-in,
+    the lockout, password resets and invitations all compare addresses through this."""
+    return str(typed or "").strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("A user needs an e-mail address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=address_key(self.normalize_email(email)), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # Addresses are stored lower-case; people type them as they like, spaces included.
-        return self.get(email=str(username or "").strip().lower())
+        # People type addresses as they like, capitals and spaces included.
+        return self.get(email=address_key(username))
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)

@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from bcrp.audit import audit_record, client_ip
-from bcrp.models import AuditEvent, User
+from bcrp.models import AuditEvent, User, address_key
 from bcrp.queue import enqueue_on_commit
 
 RESEND_AFTER = timedelta(minutes=5)
@@ -30,7 +30,7 @@ def password_reset_request(email: str, request: HttpRequest) -> bool:
     """Queue a reset e-mail if the address is an active account's; True when one was queued."""
     from bcrp.tasks import password_reset_send
 
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    user = User.objects.filter(email=address_key(email), is_active=True).first()
     recent = (
         user is not None
         and AuditEvent.objects.filter(

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from bcrp.audit import audit_record, client_ip
-from bcrp.models import User
+from bcrp.models import User, address_key
 
 
 @receiver(user_logged_in)
@@ -25,7 +25,7 @@ def audit_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs:
 def _audit_attempt(action: str, typed: str, request: HttpRequest | None) -> None:
     # Only whether the account exists, never the address typed: a mistyped e-mail is personal
     # data about somebody else.
-    email = typed.strip().lower()
+    email = address_key(typed)
     user = User.objects.filter(email=email).only("pk").first() if email else None
     audit_record(
         action=action,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bcrp.audit import audit_record
+from bcrp.models import address_key
 from bcrp.queue import enqueue_on_commit
 from partnerships.models import (
     Business,
@@ -230,7 +231,7 @@ def invitation_create(
     from partnerships.tasks import invitation_send
 
     _check_business_and_premises(partnership, business, premises)
-    email = email.strip().lower()
+    email = address_key(email)
     if Membership.objects.filter(
         partnership=partnership, user__email=email, ended_at=None
     ).exists():
