@@ -27,8 +27,18 @@ ADMIN_ONLY: frozenset[str] = frozenset({Role.ADMIN})
 ADMIN_AND_POLICE: frozenset[str] = frozenset({Role.ADMIN, Role.POLICE})
 
 
-class PartnershipMixin:
-    """Resolves self.partnership and self.membership from the slug, or refuses."""
+class InvalidFormIs400:
+    """A form sent back with errors answers 400: the person sees what to correct, and
+    htmx, scripts and logs see a refusal rather than a success."""
+
+    def form_invalid(self, form: BaseForm) -> HttpResponse:
+        context = self.get_context_data(form=form)  # type: ignore[attr-defined]
+        return self.render_to_response(context, status=400)  # type: ignore[attr-defined]
+
+
+class PartnershipMixin(InvalidFormIs400):
+    """Resolves self.partnership and self.membership from the slug, or refuses; a form it
+    shows answers 400 when sent back with errors."""
 
     allowed_roles: ClassVar[frozenset[str]] = ALL_ROLES
     partnership: Partnership
@@ -57,12 +67,6 @@ class PartnershipMixin:
         context["membership"] = self.membership
         context["is_admin"] = self.membership.role == Role.ADMIN
         return context
-
-    def form_invalid(self, form: BaseForm) -> HttpResponse:
-        """A form sent back with errors answers 400: the person sees what to correct, and
-        htmx, scripts and logs see a refusal rather than a success."""
-        context = self.get_context_data(form=form)
-        return self.render_to_response(context, status=400)  # type: ignore[attr-defined]
 
 
 def form_errors_from(form: BaseForm, error: ValidationError) -> None:

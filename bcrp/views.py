@@ -18,6 +18,7 @@ from bcrp.audit import audit_record, client_ip
 from bcrp.health import health_report
 from bcrp.models import User
 from bcrp.passwords import password_reset_request
+from bcrp.tenancy import InvalidFormIs400
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -36,7 +37,7 @@ class PasswordResetForm(forms.Form):
     email = forms.EmailField(label="E-mail address", max_length=254)
 
 
-class PasswordResetRequestView(FormView[PasswordResetForm]):
+class PasswordResetRequestView(InvalidFormIs400, FormView[PasswordResetForm]):
     """Ask for a reset link; the answer is the same whether or not the account exists."""
 
     template_name = "registration/password_reset_form.html"
@@ -46,11 +47,8 @@ class PasswordResetRequestView(FormView[PasswordResetForm]):
         password_reset_request(form.cleaned_data["email"], self.request)
         return redirect("password-reset-sent")
 
-    def form_invalid(self, form: PasswordResetForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
     """Choose the new password from the e-mailed link; the change is audited and any sign-in
     lockout on the account is lifted."""
 
@@ -65,9 +63,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             action="auth.password_reset", actor=user, target=user, ip=client_ip(self.request)
         )
         return response
-
-    def form_invalid(self, form: SetPasswordForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class TwoFactorView(LoginRequiredMixin, TemplateView):
