@@ -17,7 +17,7 @@ from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_fr
 from incidents import selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm
 from incidents.models import Incident, IncidentStatus
-from offenders.selectors import profiles_visible
+from offenders.selectors import profile_owned_by_reference
 from offenders.views import photo_response
 from partnerships.models import Role
 
@@ -112,19 +112,15 @@ class IncidentReviewView(IncidentMixin, View):
                 messages.success(request, "Report accepted.")
             elif self.action == "reject":
                 form = RejectForm(request.POST)
-                reason = form.data.get("reason", "") if form.is_valid() else ""
+                reason = form.cleaned_data["reason"] if form.is_valid() else ""
                 services.incident_review(
                     incident=incident, accept=False, reason=reason, actor=self.actor, ip=ip
                 )
                 messages.success(request, "Report rejected; the member can see why.")
             elif self.action == "link":
                 link = LinkForm(request.POST)
-                reference = link.data.get("reference", "").strip() if link.is_valid() else ""
-                profile = (
-                    profiles_visible(self.membership)
-                    .filter(partnership=self.partnership, reference__iexact=reference)
-                    .first()
-                )
+                reference = link.cleaned_data["reference"] if link.is_valid() else ""
+                profile = profile_owned_by_reference(self.membership, reference)
                 if profile is None:
                     raise ValidationError(f"No profile of yours has the reference {reference!r}.")
                 services.incident_link(incident=incident, profile=profile, actor=self.actor, ip=ip)

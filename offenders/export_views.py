@@ -13,8 +13,9 @@ from django.views.generic import TemplateView
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.tenancy import ADMIN_ONLY, PartnershipMixin
-from offenders.exports import EXPORT_KEEP_DAYS, export_of, export_read, export_request
+from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.models import ExportStatus, SubjectAccessExport
+from offenders.selectors import export_of
 from offenders.views import ProfileMixin
 
 

@@ -28,7 +28,6 @@ from offenders.models import (
     OffenderProfile,
     SubjectAccessExport,
 )
-from partnerships.models import Membership, Role
 
 EXPORT_KEEP_DAYS = 7
 REQUEUE_AFTER = timedelta(minutes=5)
@@ -82,17 +81,6 @@ def export_request(
         )
         enqueue_on_commit(subject_export_build, export.pk)
     return export
-
-
-def export_of(membership: Membership, token: str) -> SubjectAccessExport | None:
-    """An export of this partnership, for its administrators only."""
-    if membership.role != Role.ADMIN:
-        return None
-    return (
-        SubjectAccessExport.objects.select_related("profile", "requested_by")
-        .filter(token=token, partnership_id=membership.partnership_id)
-        .first()
-    )
 
 
 def profile_document(profile: OffenderProfile) -> dict[str, Any]:

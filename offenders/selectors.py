@@ -28,6 +28,7 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    SubjectAccessExport,
     normalise_name,
 )
 from partnerships.models import Membership, Partnership, Role
@@ -127,6 +128,26 @@ def profile_owned(membership: Membership, pk: int) -> OffenderProfile | None:
     if profile is None or profile.partnership_id != membership.partnership_id:
         return None
     return profile
+
+
+def profile_owned_by_reference(membership: Membership, reference: str) -> OffenderProfile | None:
+    """A visible profile this partnership owns, by its reference typed in any case."""
+    return (
+        profiles_visible(membership)
+        .filter(partnership=membership.partnership_id, reference__iexact=reference.strip())
+        .first()
+    )
+
+
+def export_of(membership: Membership, token: str) -> SubjectAccessExport | None:
+    """A subject access export of this partnership, for its administrators only."""
+    if membership.role != Role.ADMIN:
+        return None
+    return (
+        SubjectAccessExport.objects.select_related("profile", "requested_by")
+        .filter(token=token, partnership_id=membership.partnership_id)
+        .first()
+    )
 
 
 def _primary_images() -> Prefetch[Any]:
