@@ -101,10 +101,7 @@ def incident_submit(
                     incident=incident,
                     token=token,
                     original=name,
-                    sha256=photo.sha256,
-                    phash=photo.phash,
-                    width=photo.width,
-                    height=photo.height,
+                    **photo.row_fields(),
                 )
                 enqueue_on_commit(incident_photo_process, stored.pk)
             if offender is not None:

@@ -3,10 +3,9 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
 from incidents.models import IncidentPhoto
-from offenders.services import thumbnail_process
+from offenders.services import photos_requeue, thumbnail_process
 
 SWEEP_AFTER = timedelta(minutes=2)
 
@@ -19,11 +18,4 @@ def incident_photo_process(photo_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def incident_photos_sweep(older_than: float = SWEEP_AFTER.total_seconds()) -> int:
     """Queue every photo whose thumbnail was never made (the broker or workers were down)."""
-    stale = IncidentPhoto.objects.filter(
-        processed_at=None, created_at__lt=timezone.now() - timedelta(seconds=older_than)
-    ).values_list("pk", flat=True)
-    count = 0
-    for photo_id in stale.iterator():
-        incident_photo_process.delay(photo_id)
-        count += 1
-    return count
+    return photos_requeue(IncidentPhoto, incident_photo_process, timedelta(seconds=older_than))

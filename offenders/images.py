@@ -35,6 +35,15 @@ class PreparedImage:
     width: int
     height: int
 
+    def row_fields(self) -> dict[str, int | str]:
+        """What a stored photo row (StoredPhoto) records of it, besides the file."""
+        return {
+            "sha256": self.sha256,
+            "phash": self.phash,
+            "width": self.width,
+            "height": self.height,
+        }
+
 
 def _reject(name: str, message: str, code: str) -> ValidationError:
     return ValidationError(f"{name}: {message}", code=code)

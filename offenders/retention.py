@@ -23,6 +23,7 @@ from offenders.models import (
     ProfileStatus,
     SubjectAccessExport,
 )
+from offenders.services import image_files_delete_unused
 from sharing.permissions import profiles_sync
 
 RECYCLE_DAYS = 30
@@ -143,15 +144,8 @@ def retention_purge(now: datetime | None = None) -> int:
         OffenderProfile.objects.filter(pk__in=ids).delete()
 
         def delete_files() -> None:
-            # Seeded networks share one stored portrait between many rows: keep it while used.
-            used = set(
-                OffenderImage.objects.filter(original__in=files).values_list("original", flat=True)
-            ) | set(
-                OffenderImage.objects.filter(thumbnail__in=files).values_list(
-                    "thumbnail", flat=True
-                )
-            )
-            for name in (files - used) | exports:
+            image_files_delete_unused(files)
+            for name in exports:
                 default_storage.delete(name)
 
         transaction.on_commit(delete_files)

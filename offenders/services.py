@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
@@ -233,10 +233,7 @@ def image_add(
                 profile=locked,
                 token=token,
                 original=stored,
-                sha256=prepared.sha256,
-                phash=prepared.phash,
-                width=prepared.width,
-                height=prepared.height,
+                **prepared.row_fields(),
                 position=(existing["top"] + 1) if existing["top"] is not None else 0,
                 is_primary=existing["n"] is None,
                 uploaded_by=actor,
@@ -255,6 +252,19 @@ def image_add(
         default_storage.delete(stored)
         raise
     return image
+
+
+def photos_requeue(model: Any, task: Any, older_than: timedelta) -> int:
+    """Queue `task` again for every photo row (offender or incident photo) still without a
+    thumbnail after `older_than`: its first task was lost with the broker or a worker."""
+    stale = model.objects.filter(
+        processed_at=None, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stale.iterator():
+        task.delay(pk)
+        count += 1
+    return count
 
 
 def thumbnail_process(model: Any, pk: int) -> bool:
@@ -322,10 +332,22 @@ def image_move(*, image: OffenderImage, offset: int, actor: User, ip: str | None
     )
 
 
+def image_files_delete_unused(names: set[str]) -> None:
+    """Delete stored photo files that no OffenderImage row uses any more (seeded networks share
+    one stored portrait between many rows, so a file goes only with its last row)."""
+    if not names:
+        return
+    used = set(
+        OffenderImage.objects.filter(original__in=names).values_list("original", flat=True)
+    ) | set(OffenderImage.objects.filter(thumbnail__in=names).values_list("thumbnail", flat=True))
+    for name in names - used:
+        default_storage.delete(name)
+
+
 @transaction.atomic
 def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
     profile = OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
-    files = [name for name in (image.original, image.thumbnail) if name]
+    files = {name for name in (image.original, image.thumbnail) if name}
     was_primary = image.is_primary
     image_id = image.pk
     image.delete()
@@ -341,15 +363,7 @@ def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) ->
         ip=ip,
         detail={"image_id": image_id},
     )
-
-    def delete_files() -> None:
-        for name in files:
-            # Seeded networks reuse one stored portrait for many rows; keep it while used.
-            still_used = OffenderImage.objects.filter(original=name).exists()
-            if not still_used and not OffenderImage.objects.filter(thumbnail=name).exists():
-                default_storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    transaction.on_commit(lambda: image_files_delete_unused(files))
 
 
 def images_rotate_keys(*, progress: Any = None) -> int:

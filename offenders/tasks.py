@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
 from offenders.exports import export_build, exports_sweep
 from offenders.models import OffenderImage
 from offenders.retention import retention_run
-from offenders.services import exclusions_lapse, image_process_now
+from offenders.services import exclusions_lapse, image_process_now, photos_requeue
 
 SWEEP_AFTER = timedelta(minutes=5)
 
@@ -21,14 +20,7 @@ def image_process(image_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True)
 def images_sweep() -> int:
     """Re-queue photos whose thumbnail was never made (the broker or a worker was down)."""
-    stale = OffenderImage.objects.filter(
-        processed_at=None, created_at__lt=timezone.now() - SWEEP_AFTER
-    ).values_list("pk", flat=True)
-    count = 0
-    for image_id in stale.iterator():
-        image_process.delay(image_id)
-        count += 1
-    return count
+    return photos_requeue(OffenderImage, image_process, SWEEP_AFTER)
 
 
 @shared_task(acks_late=True)
