@@ -23,7 +23,7 @@ from offenders.models import (
 )
 from offenders.selectors import REFERENCE_RE, galleries_for, name_search
 from partnerships.models import Partnership
-from sharing.selectors import partners_sharing_with
+from sharing.selectors import owners_visible
 
 SEARCH_MAX = 100
 # The field's empty choice is "Newest first" (the filter's empty_label).
@@ -116,13 +116,7 @@ class DataviewFilter(django_filters.FilterSet):
             if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 filter_.extra["widget"] = QuickSelect
         self.filters["gallery"].queryset = galleries_for(partnership)
-        self.filters["owner"].queryset = (
-            Partnership.objects.filter(
-                Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
-            )
-            .order_by("name")
-            .only("id", "name")
-        )
+        self.filters["owner"].queryset = owners_visible(partnership)
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]

@@ -88,6 +88,18 @@ def partners_sharing_with(partnership: Partnership) -> QuerySet[Partnership]:
     ).distinct()
 
 
+def owners_visible(partnership: Partnership) -> QuerySet[Partnership]:
+    """This partnership and those in a mutual agreement with it, by name: whose profiles its
+    Dataview can hold (names only, for the owner filter)."""
+    return (
+        Partnership.objects.filter(
+            Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
+        )
+        .order_by("name")
+        .only("id", "name")
+    )
+
+
 def dataview_profiles(membership: Membership) -> QuerySet[OffenderProfile]:
     """The Dataview: own and peers' profiles this person may see, ready for one page of rows."""
     return (
