@@ -26,6 +26,7 @@ from partnerships.models import Partnership
 from sharing.selectors import owners_visible
 
 SEARCH_MAX = 100
+MAX_AGE = 120
 # The field's empty choice is "Newest first" (the filter's empty_label).
 SORT_CHOICES = [
     ("added", "Oldest first"),
@@ -58,8 +59,13 @@ class DataviewFilter(django_filters.FilterSet):
         label="Perceived ethnicity", choices=EthnicityCode.choices, empty_label="Any"
     )
     build = django_filters.ChoiceFilter(choices=Build.choices, empty_label="Any build")
-    age_from = django_filters.NumberFilter(label="Age from", method="age", min_value=0)
-    age_to = django_filters.NumberFilter(label="Age to", method="age", min_value=0)
+    # Bounded: an age of 2026 would put a date of birth before year 1 (a server error).
+    age_from = django_filters.NumberFilter(
+        label="Age from", method="age", min_value=0, max_value=MAX_AGE
+    )
+    age_to = django_filters.NumberFilter(
+        label="Age to", method="age", min_value=0, max_value=MAX_AGE
+    )
     offence = django_filters.ChoiceFilter(
         label="Offence",
         choices=OffenceType.choices,
