@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from bcrp import embedded
 from bcrp.env import env_bool, env_int, env_list, env_str
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "bcrp",
     "partnerships",
     "offenders",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so every page, download and redirect gets them; static files do not.
+    "csp.middleware.CSPMiddleware",
+    "bcrp.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,6 +163,36 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 SESSION_COOKIE_HTTPONLY = True
+# Scripts and styles only from our own static files: no inline code, no eval, nothing from
+# elsewhere. data: images are the sign-in QR code and Pico's built-in icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features pages may use: the camera for incident photos, nothing else.
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=(self)",
+        "microphone=()",
+        "geolocation=()",
+        "payment=()",
+        "usb=()",
+        "serial=()",
+        "midi=()",
+        "display-capture=()",
+        "accelerometer=()",
+        "gyroscope=()",
+        "magnetometer=()",
+    ]
+)
 # Served over HTTPS (production): secure cookies, plain HTTP redirected, HSTS. /healthz stays
 # reachable over plain HTTP for the load balancer's probe.
 HTTPS = env_bool("DJANGO_HTTPS", False)

@@ -166,6 +166,7 @@ class MembershipEndView(PartnershipMixin, TemplateView):
             title=f"Remove {membership.user} from {self.partnership}?",
             explanation="They lose access to this partnership at once. The record is kept.",
             submit="Remove",
+            cancel_url=reverse("partnerships:people", args=[self.partnership.slug]),
         )
         return context
 
