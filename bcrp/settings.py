@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "bcrp.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a sign-in that has run out says why on the sign-in page.
+    "bcrp.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
@@ -163,6 +165,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 SESSION_COOKIE_HTTPONLY = True
+# How long a sign-in lasts (bcrp/session_limits.py): at most so long after signing in, and
+# ended after so long without a request. Members often share a till, so theirs ends sooner when
+# left alone; administrators, police liaison officers and platform operators work at their own
+# desks. Both kinds sign in again each working day.
+MEMBER_SESSION_MAX_AGE = timedelta(hours=env_int("MEMBER_SESSION_HOURS", 12))
+MEMBER_SESSION_IDLE = timedelta(minutes=env_int("MEMBER_IDLE_MINUTES", 30))
+ADMIN_SESSION_MAX_AGE = timedelta(hours=env_int("ADMIN_SESSION_HOURS", 12))
+ADMIN_SESSION_IDLE = timedelta(minutes=env_int("ADMIN_IDLE_MINUTES", 120))
+# The cookie goes when the browser closes; the stored session never outlives the longest limit.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(max(MEMBER_SESSION_MAX_AGE, ADMIN_SESSION_MAX_AGE).total_seconds())
 # Scripts and styles only from our own static files: no inline code, no eval, nothing from
 # elsewhere. data: images are the sign-in QR code and Pico's built-in icons.
 CONTENT_SECURITY_POLICY = {

@@ -1,4 +1,5 @@
-"""Sign-ins, failed sign-ins and lockouts go to the audit trail (Django only signals them)."""
+"""Sign-ins, failed sign-ins and lockouts go to the audit trail (Django only signals them);
+each sign-in starts its time limits."""
 
 from typing import Any
 
@@ -9,11 +10,17 @@ from django.http import HttpRequest
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.models import User, address_key
+from bcrp.session_limits import session_limits_start
 
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_record(action="auth.login", actor=user, target=user, ip=client_ip(request))
+
+
+@receiver(user_logged_in)
+def limits_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    session_limits_start(session=request.session, user=user)
 
 
 @receiver(user_logged_out)

@@ -39,6 +39,11 @@ def memberships_of_user(user: User) -> QuerySet[Membership]:
     )
 
 
+def roles_of_user(user: User) -> set[str]:
+    """The roles a person holds today, across all their partnerships."""
+    return set(Membership.objects.filter(user=user, ended_at=None).values_list("role", flat=True))
+
+
 def memberships_for(partnership: Partnership) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("user", "business", "premises")
