@@ -118,7 +118,7 @@ def test_partnerships_agree_to_share_and_dataview_shows_and_filters_both(
     page.evaluate("window.sameDocument = true")
     page.select_option("select[name=build]", "slim")
     page.wait_for_function(
-        "document.querySelector('[data-testid=result-count]').textContent.trim() === '2'"
+        "() => document.querySelector('[data-testid=result-count]').textContent.trim() === '2'"
     )
     assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("build") == ["slim"])

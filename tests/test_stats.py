@@ -427,7 +427,7 @@ def test_charts_are_drawn_in_chromium(live_server: Any, page: Any, width: int) -
 
     charts = ["month", "category", "premises", "hour", "weekday"]
     for name in charts:
-        page.wait_for_function(f"Chart.getChart('chart-{name}') !== undefined")
+        page.wait_for_function(f"() => Chart.getChart('chart-{name}') !== undefined")
         box = page.locator(f"#chart-{name}").bounding_box()
         assert box["width"] > 200 and box["height"] > 150, (name, box)
         assert box["x"] + box["width"] <= width, (name, box)
