@@ -340,7 +340,9 @@ def test_a_child_that_exits_at_once_stops_the_whole_start(
     assert_nothing_left(shared_var_dir)
 
 
-def test_links_in_e_mails_follow_port_unless_site_url_is_set(tmp_path: Path) -> None:
+def test_site_url_follows_port_unless_it_is_set(tmp_path: Path) -> None:
+    """The rule behind links in e-mails; the restart test above follows one from a real e-mail."""
+
     def site_url(**env: str) -> str:
         # Placeholder service URLs: loading the settings then starts and connects to nothing.
         shown = subprocess.run(
