@@ -6,11 +6,16 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check bench clean-var
 
+# pip reports each package as it goes: the first install takes a few minutes.
 $(INSTALLED): pyproject.toml
+	@echo "== Creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "== Updating pip"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev]"
+	@echo "== Installing the platform and its dependencies (a few minutes the first time)"
+	$(PY) -m pip install ".[dev]"
 	touch $(INSTALLED)
+	@echo "== Installed"
 
 # The demo signs in with a password only; set TWO_FACTOR_ROLES=admin,police to try two-factor.
 run: $(INSTALLED)

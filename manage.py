@@ -16,18 +16,12 @@ def main() -> None:
 
 
 def _stop_embedded_services() -> None:
-    """A one-off command (migrate, check, shell...) that had to start the embedded PostgreSQL or
-    Redis stops them again; `run_stack` manages its own, and servers that were already running
-    (say, under `make run`) are left alone."""
-    from django.conf import settings
+    """Whatever embedded PostgreSQL or Redis this command had to start is stopped on the way out,
+    even when the settings or the command failed; servers that were already running (say, under
+    `make run`) are left alone."""
+    from bcrp import embedded
 
-    if sys.argv[1:2] == ["run_stack"] or not settings.configured:
-        return
-    started = getattr(settings, "EMBEDDED", None)
-    if started is not None:
-        from bcrp import embedded
-
-        embedded.stop_services(started)
+    embedded.stop_services(embedded.STARTED)
 
 
 if __name__ == "__main__":

@@ -137,21 +137,28 @@ def redis_stop() -> None:
         )
 
 
+# What this process started, filled in as each server comes up: `manage.py` stops these on the
+# way out even when something after the start (the rest of the settings, a command) failed.
+STARTED = Started()
+
+
 def ensure_services() -> Started:
     """Fill DATABASE_URL and REDIS_URL in os.environ, starting embedded servers for unset ones.
 
     Child processes (web, worker, beat) inherit the variables and start nothing themselves.
     """
-    started = Started()
-    if not os.environ.get("DATABASE_URL"):
-        url, started.postgres = postgres_url()
-        os.environ["DATABASE_URL"] = url
-        started.urls["DATABASE_URL"] = url
-    if not os.environ.get("REDIS_URL"):
-        url, started.redis = redis_url()
-        os.environ["REDIS_URL"] = url
-        started.urls["REDIS_URL"] = url
-    return started
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            url, STARTED.postgres = postgres_url()
+            os.environ["DATABASE_URL"] = STARTED.urls["DATABASE_URL"] = url
+        if not os.environ.get("REDIS_URL"):
+            url, STARTED.redis = redis_url()
+            os.environ["REDIS_URL"] = STARTED.urls["REDIS_URL"] = url
+    except BaseException:
+        # A PostgreSQL started for a Redis that then would not start is not left running.
+        stop_services(STARTED)
+        raise
+    return STARTED
 
 
 def stop_services(started: Started) -> None:

@@ -1,4 +1,10 @@
-"""Demo data for a first look: three partnerships and their people. Safe to run again."""
+"""Demo data for a first look: three partnerships and their people. Safe to run again.
+
+Each demo partnership is created once, with its business, premises, people, galleries, profiles
+and incidents. From then on it belongs to the people using it: a later run (every `make run`)
+finds it by its slug or name and changes nothing in it, so invitations, new or removed members,
+changed roles and passwords, deleted profiles and galleries all stay as they were left.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
+from bcrp.models import address_key
 from incidents.demo import demo_incidents_seed
 from offenders.demo import demo_content_seed
 from partnerships import services
-from partnerships.models import Business, Membership, Partnership, Premises, Role
+from partnerships.models import Business, Partnership, Premises, Role
 
 DEMO_PASSWORD = "demo-bcrp-2026"  # noqa: S105 - printed for the demo, documented in README
+OPERATOR_EMAIL = "operator@example.org"
+SHARED_OFFICER_EMAIL = "pc.shared@example.org"
+# The partnerships the shared officer covers.
+SHARED_OFFICER_SLUGS = {"westbridge", "northgate"}
 
 PARTNERSHIPS = [
     {
@@ -38,61 +51,56 @@ PARTNERSHIPS = [
 ]
 
 
+def demo_people(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(e-mail, full name, role) of the demo people in one partnership."""
+    slug = spec["slug"]
+    return [
+        (f"admin.{slug}@example.org", f"{spec['name']} Manager", Role.ADMIN),
+        (f"member.{slug}@example.org", f"Shop Worker ({slug})", Role.MEMBER),
+        (f"police.{slug}@example.org", f"PC {slug.title()}", Role.POLICE),
+    ]
+
+
+def demo_partnership_known(spec: dict[str, Any]) -> bool:
+    """Whether this demo partnership exists or once did.
+
+    Matched by slug or name (the operator may have renamed either); a deleted partnership leaves
+    its role groups behind, named after the slug it was created with, and is not brought back.
+    """
+    slug = spec["slug"]
+    if Partnership.objects.filter(Q(slug=slug) | Q(name=spec["name"])).exists():
+        return True
+    return Group.objects.filter(name__startswith=f"partnership:{slug}:").exists()
+
+
 class Command(BaseCommand):
-    help = "Create (or top up) the demo partnerships, businesses, premises and people."
+    help = "Create the demo partnerships and their people, once; later runs change nothing."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        logins: list[tuple[str, str, str]] = []
-        with transaction.atomic():
-            operator = self._user("operator@example.org", "Platform Operator", superuser=True)
-            logins.append((operator.email, "Django admin (platform operator)", "/admin/"))
-            shared_officer = self._user("pc.shared@example.org", "PC Sam Patel")
-            for spec in PARTNERSHIPS:
-                partnership = self._partnership(spec, operator)
-                name, premises_name, address, postcode = spec["business"]
-                business, _ = Business.objects.get_or_create(partnership=partnership, name=name)
-                premises, _ = Premises.objects.get_or_create(
-                    business=business,
-                    name=premises_name,
-                    defaults={"address": address, "postcode": postcode},
-                )
-                slug = str(spec["slug"])
-                people = [
-                    (f"admin.{slug}@example.org", f"{spec['name']} Manager", Role.ADMIN),
-                    (f"member.{slug}@example.org", f"Shop Worker ({slug})", Role.MEMBER),
-                    (f"police.{slug}@example.org", f"PC {slug.title()}", Role.POLICE),
-                ]
-                for email, full_name, role in people:
-                    user = self._user(email, full_name)
-                    if role == Role.ADMIN:
-                        partnership_admin = user
-                    at_business = role == Role.MEMBER
-                    self._join(
-                        partnership,
-                        user,
-                        role,
-                        business if at_business else None,
-                        premises if at_business else None,
-                        operator,
-                    )
-                    logins.append((email, f"{role.label} of {partnership.name}", f"/p/{slug}/"))
-                if slug in {"westbridge", "northgate"}:
-                    self._join(partnership, shared_officer, Role.POLICE, None, None, operator)
-                demo_content_seed(
-                    partnership=partnership, admin=partnership_admin, seed=partnership.pk
-                )
-                demo_incidents_seed(
-                    membership=Membership.objects.get(
-                        partnership=partnership, role=Role.MEMBER, ended_at=None
-                    ),
-                    seed=partnership.pk,
-                )
-            logins.append((shared_officer.email, "Police liaison of Westbridge and Northgate", "/"))
+        missing = [spec for spec in PARTNERSHIPS if not demo_partnership_known(spec)]
+        if missing:
+            with transaction.atomic():
+                operator = self._user(OPERATOR_EMAIL, "Platform Operator", superuser=True)
+                shared_officer = self._user(SHARED_OFFICER_EMAIL, "PC Sam Patel")
+                for spec in missing:
+                    self._partnership_seed(spec, operator, shared_officer)
+            names = ", ".join(str(spec["name"]) for spec in missing)
+            self.stdout.write(self.style.SUCCESS(f"Demo data created: {names}."))
+        else:
+            self.stdout.write("Demo data already loaded; left as its users changed it.")
+        self._logins()
 
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these:"))
-        for email, what, where in logins:
-            self.stdout.write(f"  {email:<32} {what}  ({where})")
-        self.stdout.write(f"  password for all: {DEMO_PASSWORD}")
+    def _logins(self) -> None:
+        self.stdout.write("Demo sign-ins:")
+        self.stdout.write(f"  {OPERATOR_EMAIL:<32} Django admin (platform operator)  (/admin/)")
+        for spec in PARTNERSHIPS:
+            for email, _name, role in demo_people(spec):
+                what = f"{Role(role).label} of {spec['name']}"
+                self.stdout.write(f"  {email:<32} {what}  (/p/{spec['slug']}/)")
+        self.stdout.write(
+            f"  {SHARED_OFFICER_EMAIL:<32} Police liaison of Westbridge and Northgate  (/)"
+        )
+        self.stdout.write(f"  password for all: {DEMO_PASSWORD} (unless changed since)")
         roles = ", ".join(settings.TWO_FACTOR_ROLES)
         self.stdout.write(
             f"  two-factor sign-in required for: {roles}"
@@ -101,8 +109,9 @@ class Command(BaseCommand):
         )
 
     def _user(self, email: str, full_name: str, superuser: bool = False) -> Any:
+        """The account with this address, created with the demo password if there is none."""
         user_model = get_user_model()
-        user = user_model.objects.filter(email=email).first()
+        user = user_model.objects.filter(email=address_key(email)).first()
         if user is None:
             create = (
                 user_model.objects.create_superuser if superuser else user_model.objects.create_user
@@ -110,33 +119,40 @@ class Command(BaseCommand):
             user = create(email=email, password=DEMO_PASSWORD, full_name=full_name)
         return user
 
-    def _partnership(self, spec: dict[str, Any], operator: Any) -> Partnership:
-        existing = Partnership.objects.filter(slug=spec["slug"]).first()
-        if existing is not None:
-            return existing
-        return services.partnership_create(
+    def _partnership_seed(self, spec: dict[str, Any], operator: Any, shared_officer: Any) -> None:
+        partnership = services.partnership_create(
             name=spec["name"],
             slug=spec["slug"],
             police_force_area=spec["police_force_area"],
             actor=operator,
         )
-
-    def _join(
-        self,
-        partnership: Partnership,
-        user: Any,
-        role: str,
-        business: Business | None,
-        premises: Premises | None,
-        operator: Any,
-    ) -> None:
-        if Membership.objects.filter(user=user, partnership=partnership, ended_at=None).exists():
-            return
-        services.membership_add(
+        business_name, premises_name, address, postcode = spec["business"]
+        business = services.business_save(
+            partnership=partnership, business=Business(name=business_name), actor=operator
+        )
+        premises = services.premises_save(
             partnership=partnership,
-            user=user,
-            role=role,
-            business=business,
-            premises=premises,
+            premises=Premises(
+                business=business, name=premises_name, address=address, postcode=postcode
+            ),
             actor=operator,
         )
+        memberships = {
+            role: services.membership_add(
+                partnership=partnership,
+                user=self._user(email, full_name),
+                role=role,
+                business=business if role == Role.MEMBER else None,
+                premises=premises if role == Role.MEMBER else None,
+                actor=operator,
+            )
+            for email, full_name, role in demo_people(spec)
+        }
+        if spec["slug"] in SHARED_OFFICER_SLUGS:
+            services.membership_add(
+                partnership=partnership, user=shared_officer, role=Role.POLICE, actor=operator
+            )
+        demo_content_seed(
+            partnership=partnership, admin=memberships[Role.ADMIN].user, seed=partnership.pk
+        )
+        demo_incidents_seed(membership=memberships[Role.MEMBER], seed=partnership.pk)
