@@ -1,5 +1,5 @@
-"""Project widgets: the browser's date pickers, and a select rendered without a template per
-option."""
+"""Project widgets: the browser's date pickers, a textarea that keeps line endings, and a select
+rendered without a template per option."""
 
 from __future__ import annotations
 
@@ -101,3 +101,18 @@ class IsoDateTimeInput(forms.DateTimeInput):
                 value = timezone.make_naive(value)
             return value.isoformat(timespec="minutes")
         return super().format_value(value)
+
+
+class NormalisedTextarea(forms.Textarea):
+    """A textarea whose text comes back with the line breaks it was shown with.
+
+    Browsers send every line break of a textarea as CRLF (the HTML standard says so): stored
+    as sent, text written with LF anywhere else changed on every unchanged save. Every
+    textarea of the project uses this widget (tests/test_dates.py).
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        if isinstance(value, str):
+            return value.replace("\r\n", "\n").replace("\r", "\n")
+        return value

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from bcrp.forms import IsoDateTimeField
+from bcrp.widgets import NormalisedTextarea
 from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
 from incidents.selectors import known_offender_choices, premises_for_reporter
 from offenders.forms import MultipleFileInput, MultiplePhotoField
@@ -78,7 +79,7 @@ class IncidentForm(forms.ModelForm[Incident]):
             "police_reference",
         )
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
+            "description": NormalisedTextarea(attrs={"rows": 4}),
             "value_lost": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "value_recovered": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         }
@@ -94,7 +95,7 @@ class IncidentForm(forms.ModelForm[Incident]):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    reason = forms.CharField(widget=NormalisedTextarea(attrs={"rows": 2}), max_length=1000)
 
 
 class LinkForm(forms.Form):

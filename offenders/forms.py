@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from bcrp.forms import IsoDateField
+from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
@@ -89,8 +90,8 @@ class ProfileForm(forms.ModelForm[OffenderProfile]):
             "local_only",
         )
         widgets = {
-            "distinguishing_features": forms.Textarea(attrs={"rows": 2}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
+            "distinguishing_features": NormalisedTextarea(attrs={"rows": 2}),
+            "notes": NormalisedTextarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
@@ -190,7 +191,7 @@ def _latest_notice_start() -> date:
 
 class NoticeForm(forms.Form):
     kind = forms.ChoiceField(choices=NoticeKind.choices, label="Notice")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=NormalisedTextarea(attrs={"rows": 2}), max_length=2000)
     starts_on = IsoDateField(
         label="From",
         initial=timezone.localdate,

@@ -1,5 +1,6 @@
 """Dates: every date and time field renders what the browser's picker reads (ISO 8601), and
-every date a person types is held to sensible bounds, refused with a readable 400."""
+every date a person types is held to sensible bounds, refused with a readable 400. Textareas
+give back the line breaks they were shown with."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from django.utils import timezone, translation
 
 from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.models import User
-from bcrp.widgets import IsoDateInput, IsoDateTimeInput
+from bcrp.widgets import IsoDateInput, IsoDateTimeInput, NormalisedTextarea
 from incidents.models import Incident
 from offenders import services
 from offenders.forms import ProfileForm
@@ -32,8 +33,10 @@ from tests.factories import GalleryFactory, ProfileFactory, membership_of
 PROJECT_PACKAGES = ("bcrp", "partnerships", "offenders", "sharing", "incidents")
 ROOT = Path(__file__).resolve().parent.parent
 # Django's own date and time widgets and fields, which render the locale's format (06/05/2012
-# in en-GB) that a browser's picker cannot read. Only bcrp.forms and bcrp.widgets build on them.
-DJANGO_DATE_PIECES = {
+# in en-GB) that a browser's picker cannot read, and its textarea, whose text comes back with
+# CRLF line breaks. Only bcrp.forms and bcrp.widgets build on them.
+DJANGO_PIECES = {
+    "Textarea",
     "DateInput",
     "DateTimeInput",
     "SplitDateTimeWidget",
@@ -43,7 +46,7 @@ DJANGO_DATE_PIECES = {
     "DateTimeField",
     "SplitDateTimeField",
 }
-DATE_PIECES_HOME = {ROOT / "bcrp" / "forms.py", ROOT / "bcrp" / "widgets.py"}
+PIECES_HOME = {ROOT / "bcrp" / "forms.py", ROOT / "bcrp" / "widgets.py"}
 today = timezone.localdate
 
 
@@ -77,10 +80,13 @@ def project_classes(base: type) -> list[type]:
     )
 
 
-def wrong_date_fields(fields: dict[str, forms.Field]) -> list[str]:
+def wrong_widgets(fields: dict[str, forms.Field]) -> list[str]:
     wrong = []
     for name, field in fields.items():
-        if isinstance(field, forms.SplitDateTimeField):
+        if isinstance(field.widget, forms.Textarea):
+            if not isinstance(field.widget, NormalisedTextarea):
+                wrong.append(f"{name}: {type(field.widget).__name__}")
+        elif isinstance(field, forms.SplitDateTimeField):
             wrong.append(f"{name}: a split date and time field")
         elif isinstance(field, forms.DateTimeField):
             if not isinstance(field.widget, IsoDateTimeInput):
@@ -90,7 +96,7 @@ def wrong_date_fields(fields: dict[str, forms.Field]) -> list[str]:
     return wrong
 
 
-def test_every_date_field_of_every_form_uses_the_iso_pickers() -> None:
+def test_every_date_field_and_textarea_of_every_form_uses_the_project_widget() -> None:
     form_classes = project_classes(forms.BaseForm)
     checked = set()
     problems = []
@@ -100,12 +106,12 @@ def test_every_date_field_of_every_form_uses_the_iso_pickers() -> None:
         with contextlib.suppress(TypeError):
             fields.update(form_class().fields)
         checked.update(f"{form_class.__name__}.{n}" for n in fields)
-        problems += [f"{form_class.__qualname__}.{w}" for w in wrong_date_fields(fields)]
+        problems += [f"{form_class.__qualname__}.{w}" for w in wrong_widgets(fields)]
     for filterset in project_classes(django_filters.FilterSet):
         for name, filter_ in filterset.base_filters.items():  # type: ignore[attr-defined]
             if issubclass(filter_.field_class, forms.DateField | forms.DateTimeField):
                 checked.add(f"{filterset.__name__}.{name}")
-                wrong = wrong_date_fields({name: filter_.field})
+                wrong = wrong_widgets({name: filter_.field})
                 problems += [f"{filterset.__qualname__}.{w}" for w in wrong]
     assert problems == []
     # The walk does reach the forms and the date fields it is meant to check.
@@ -116,36 +122,43 @@ def test_every_date_field_of_every_form_uses_the_iso_pickers() -> None:
         "IncidentForm.occurred_at",
         "StatsRangeForm.from",
         "DataviewFilter.added_to",
+        "BulletinForm.body",
+        "RejectForm.reason",
     ):
         assert expected in checked
 
 
-def test_the_walk_finds_a_date_field_with_djangos_own_widget() -> None:
+def test_the_walk_finds_djangos_own_widgets() -> None:
     class Careless(forms.Form):
         on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
         at = forms.DateTimeField()
+        text = forms.CharField(widget=forms.Textarea)
 
-    assert wrong_date_fields(Careless.base_fields) == ["on: DateInput", "at: DateTimeInput"]
+    assert wrong_widgets(Careless.base_fields) == [
+        "on: DateInput",
+        "at: DateTimeInput",
+        "text: Textarea",
+    ]
 
 
-def test_no_module_builds_djangos_date_pieces_itself() -> None:
+def test_no_module_builds_djangos_date_widgets_or_textarea_itself() -> None:
     """Not even in __init__, where the walk above cannot always look."""
     found = []
     for name in project_modules():
         path = Path(inspect.getfile(importlib.import_module(name)))
-        if path in DATE_PIECES_HOME:
+        if path in PIECES_HOME:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Attribute)
-                and node.attr in DJANGO_DATE_PIECES
+                and node.attr in DJANGO_PIECES
                 and isinstance(node.value, ast.Name)
                 and node.value.id in ("forms", "widgets")
             ):
                 found.append(f"{name}:{node.lineno} {node.value.id}.{node.attr}")
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django.forms"):
                 for alias in node.names:
-                    if alias.name in DJANGO_DATE_PIECES:
+                    if alias.name in DJANGO_PIECES:
                         found.append(f"{name}:{node.lineno} imports {alias.name}")
     assert found == []
 
@@ -423,3 +436,12 @@ def test_gallery_placements_out_of_bounds_are_refused(
     )
     refused(response, message)
     assert not subject.placements.exists()
+
+
+def test_a_textarea_gives_back_the_line_breaks_it_was_shown_with() -> None:
+    class Note(forms.Form):
+        text = forms.CharField(widget=NormalisedTextarea)
+
+    form = Note({"text": "Scar on the chin.\r\nLimps.\rTattoo."})
+    assert form.is_valid()
+    assert form.cleaned_data["text"] == "Scar on the chin.\nLimps.\nTattoo."
