@@ -1,11 +1,15 @@
-"""Widgets rendered in Python where Django's per-option machinery is too slow."""
+"""Project widgets: the browser's date pickers, a textarea that keeps line endings, and a select
+rendered without a template per option."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -39,3 +43,76 @@ class QuickSelect(forms.Select):
             flatatt(self.build_attrs(self.attrs, attrs)),
             format_html_join("", '<option value="{}"{}>{}</option>', rows),
         )
+
+
+DateBound = Callable[[], date | None]
+
+
+class IsoDateInput(forms.DateInput):
+    """The browser's date picker. Its value must be ISO 8601 (2012-05-06) whatever the locale:
+    a browser shows any other value (06/05/2012 in en-GB) as an empty field, and the next save
+    wipes the date. Every date field of the project uses this widget (tests/test_dates.py).
+
+    `earliest` and `latest` (set by bcrp.forms.DateField) are worked out at each rendering, so
+    a server running for days still offers today, and become the picker's min and max.
+    """
+
+    input_type = "date"
+
+    def __init__(
+        self,
+        attrs: dict[str, Any] | None = None,
+        *,
+        earliest: DateBound | None = None,
+        latest: DateBound | None = None,
+    ) -> None:
+        super().__init__(attrs=attrs)
+        self.earliest = earliest
+        self.latest = latest
+
+    def format_value(self, value: Any) -> str | None:
+        # isoformat, not strftime: strftime writes year 1 as "1", which no browser reads.
+        if isinstance(value, date):
+            return value.isoformat()
+        return super().format_value(value)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        attrs = dict(attrs or {})
+        for attr, bound in (("min", self.earliest), ("max", self.latest)):
+            limit = bound() if bound is not None else None
+            if limit is not None:
+                attrs.setdefault(attr, limit.isoformat())
+        return super().get_context(name, value, attrs)
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, whose value must be local time in ISO 8601 without
+    a zone (2026-03-01T14:30), whatever the locale.
+
+    To the minute, as the picker shows it: with seconds, the picker's default step of a minute
+    would refuse the value as it stands.
+    """
+
+    input_type = "datetime-local"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.make_naive(value)
+            return value.isoformat(timespec="minutes")
+        return super().format_value(value)
+
+
+class NormalisedTextarea(forms.Textarea):
+    """A textarea whose text comes back with the line breaks it was shown with.
+
+    Browsers send every line break of a textarea as CRLF (the HTML standard says so): stored
+    as sent, text written with LF anywhere else changed on every unchanged save. Every
+    textarea of the project uses this widget (tests/test_dates.py).
+    """
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        if isinstance(value, str):
+            return value.replace("\r\n", "\n").replace("\r", "\n")
+        return value

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from bcrp.forms import IsoDateTimeField
+from bcrp.widgets import NormalisedTextarea
 from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
 from incidents.selectors import known_offender_choices, premises_for_reporter
 from offenders.forms import MultipleFileInput, MultiplePhotoField
@@ -21,11 +23,29 @@ class OffenderChoiceField(forms.ModelChoiceField[OffenderProfile]):
         return f"{obj.display_name}{aliases}"
 
 
+# Reports are of what happened since the scheme's records began; an earlier year is a typo.
+EARLIEST_INCIDENT_YEAR = 1990
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _earliest_incident() -> datetime:
+    return datetime(EARLIEST_INCIDENT_YEAR, 1, 1, tzinfo=timezone.get_current_timezone())
+
+
+def _latest_incident() -> datetime:
+    return timezone.now() + CLOCK_SKEW
+
+
 class IncidentForm(forms.ModelForm[Incident]):
-    occurred_at = forms.DateTimeField(
+    occurred_at = IsoDateTimeField(
         label="When did it happen?",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        earliest=_earliest_incident,
+        latest=_latest_incident,
+        error_messages={
+            "too_early": f"That is before {EARLIEST_INCIDENT_YEAR}: check the year.",
+            "too_late": "That time is in the future.",
+        },
     )
     premises = forms.ModelChoiceField(
         queryset=Premises.objects.none(), label="Where?", required=False
@@ -59,7 +79,7 @@ class IncidentForm(forms.ModelForm[Incident]):
             "police_reference",
         )
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
+            "description": NormalisedTextarea(attrs={"rows": 4}),
             "value_lost": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "value_recovered": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         }
@@ -73,15 +93,9 @@ class IncidentForm(forms.ModelForm[Incident]):
             if membership.premises_id:
                 self.initial.setdefault("premises", membership.premises_id)
 
-    def clean_occurred_at(self) -> Any:
-        value = self.cleaned_data["occurred_at"]
-        if value > timezone.now() + timedelta(minutes=5):
-            raise forms.ValidationError("That time is in the future.")
-        return value
-
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    reason = forms.CharField(widget=NormalisedTextarea(attrs={"rows": 2}), max_length=1000)
 
 
 class LinkForm(forms.Form):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from bcrp.forms import IsoDateField
 from bcrp.tenancy import ADMIN_AND_POLICE, PartnershipMixin
 from incidents.models import Category, Incident, IncidentStatus
 from partnerships.models import Partnership
@@ -75,12 +76,8 @@ class StatsRangeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # `from` is a Python keyword, so the fields cannot be declared as class attributes.
-        self.fields["from"] = forms.DateField(
-            label="From", widget=forms.DateInput(attrs={"type": "date"})
-        )
-        self.fields["to"] = forms.DateField(
-            label="To", widget=forms.DateInput(attrs={"type": "date"})
-        )
+        self.fields["from"] = IsoDateField(label="From")
+        self.fields["to"] = IsoDateField(label="To")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
+from bcrp.forms import IsoDateField
+from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
+    BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
+    NOTICE_START_WINDOW,
     Exclusion,
     Gallery,
     NoticeKind,
@@ -17,6 +23,7 @@ from offenders.models import (
     OffenderProfile,
     ProfileStatus,
     WarningMarker,
+    birth_date_bounds,
 )
 from offenders.selectors import galleries_for
 from partnerships.models import Partnership, Premises
@@ -34,7 +41,18 @@ class AliasesField(forms.CharField):
         return [alias.strip() for alias in text.split(",") if alias.strip()]
 
 
+def _earliest_birth_date() -> date:
+    return birth_date_bounds(timezone.localdate())[0]
+
+
 class ProfileForm(forms.ModelForm[OffenderProfile]):
+    date_of_birth = IsoDateField(
+        label="Date of birth",
+        required=False,
+        earliest=_earliest_birth_date,
+        latest=timezone.localdate,
+        error_messages=BIRTH_DATE_ERRORS,
+    )
     aliases = AliasesField(
         required=False, max_length=600, help_text="Other names used, separated by commas."
     )
@@ -72,9 +90,8 @@ class ProfileForm(forms.ModelForm[OffenderProfile]):
             "local_only",
         )
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
-            "distinguishing_features": forms.Textarea(attrs={"rows": 2}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
+            "distinguishing_features": NormalisedTextarea(attrs={"rows": 2}),
+            "notes": NormalisedTextarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
@@ -106,12 +123,25 @@ class GalleryForm(forms.ModelForm[Gallery]):
         fields = ("name", "default_expiry_months", "members_may_see")
 
 
+# As long as the longest default expiry a gallery may have (60 months).
+PLACEMENT_LONGEST = relativedelta(years=5)
+
+
+def _latest_placement_end() -> date:
+    return timezone.localdate() + PLACEMENT_LONGEST
+
+
 class PlacementForm(forms.Form):
     gallery = forms.ModelChoiceField(queryset=Gallery.objects.none())
-    expires_on = forms.DateField(
+    expires_on = IsoDateField(
         label="Until",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        earliest=timezone.localdate,
+        latest=_latest_placement_end,
+        error_messages={
+            "too_early": "The date it stays until is already past.",
+            "too_late": "A profile stays in a gallery at most five years, until %(limit)s.",
+        },
         help_text="Leave empty for the gallery's usual period.",
     )
 
@@ -151,11 +181,27 @@ class PhotoUploadForm(forms.Form):
     )
 
 
+def _earliest_notice_start() -> date:
+    return timezone.localdate() - NOTICE_START_WINDOW
+
+
+def _latest_notice_start() -> date:
+    return timezone.localdate() + NOTICE_START_WINDOW
+
+
 class NoticeForm(forms.Form):
     kind = forms.ChoiceField(choices=NoticeKind.choices, label="Notice")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    starts_on = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
+    reason = forms.CharField(widget=NormalisedTextarea(attrs={"rows": 2}), max_length=2000)
+    starts_on = IsoDateField(
+        label="From",
+        initial=timezone.localdate,
+        earliest=_earliest_notice_start,
+        latest=_latest_notice_start,
+        error_messages={
+            "too_early": "A notice is recorded within a year of its start: "
+            "give %(limit)s or later.",
+            "too_late": "A notice starts within a year from today: give %(limit)s or earlier.",
+        },
     )
     premises = forms.ModelMultipleChoiceField(
         queryset=Premises.objects.none(),
@@ -163,7 +209,11 @@ class NoticeForm(forms.Form):
         help_text="Leave empty for every member's premises.",
     )
     served_by = forms.CharField(max_length=120, required=False)
-    served_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    served_on = IsoDateField(
+        required=False,
+        latest=timezone.localdate,
+        error_messages={"too_late": "A notice cannot have been served in the future."},
+    )
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,13 +221,22 @@ class NoticeForm(forms.Form):
 
 
 class AppealForm(forms.ModelForm[Exclusion]):
+    appeal_lodged_on = IsoDateField(
+        label="Appeal lodged",
+        required=False,
+        latest=timezone.localdate,
+        error_messages={"too_late": "An appeal cannot be lodged in the future."},
+    )
+    appeal_decided_on = IsoDateField(
+        label="Appeal decided",
+        required=False,
+        latest=timezone.localdate,
+        error_messages={"too_late": "An appeal cannot be decided in the future."},
+    )
+
     class Meta:
         model = Exclusion
         fields = ("appeal_lodged_on", "appeal_outcome", "appeal_decided_on")
-        widgets = {
-            "appeal_lodged_on": forms.DateInput(attrs={"type": "date"}),
-            "appeal_decided_on": forms.DateInput(attrs={"type": "date"}),
-        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,18 @@ from django.utils import timezone
 from partnerships.models import Partnership
 
 ADULT_AGE = 18
+# Nobody is older: a date of birth further back is a mistyped year (0011 for 2011).
+OLDEST_AGE = 120
+BIRTH_DATE_ERRORS = {
+    "too_early": f"That date of birth would make the person older than {OLDEST_AGE}: "
+    "check the year.",
+    "too_late": "A date of birth cannot be in the future.",
+}
+
+
+def birth_date_bounds(today: date) -> tuple[date, date]:
+    """The plausible dates of birth on `today`, both ends included."""
+    return today - relativedelta(years=OLDEST_AGE), today
 
 
 class Gender(models.TextChoices):
@@ -369,6 +383,11 @@ class OffenderImage(StoredPhoto):
         return f"Photo {self.position + 1} of {self.profile.reference}"
 
 
+# A notice is recorded within a year of its start, and served at most this long before it.
+NOTICE_START_WINDOW = relativedelta(years=1)
+NOTICE_SERVED_AHEAD_DAYS = 90
+
+
 class NoticeKind(models.TextChoices):
     WARNING = "warning", "Warning"
     EXCLUSION = "exclusion", "Exclusion"
@@ -450,6 +469,26 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.profile.reference} until {self.ends_on}"
+
+    def clean(self) -> None:
+        # Only the appeal is changed after a notice is issued, so only the appeal is checked
+        # here (a check of other fields would make an old, odd notice impossible to appeal).
+        lodged, decided = self.appeal_lodged_on, self.appeal_decided_on
+        errors = {}
+        if lodged is not None and lodged < self.first_day():
+            errors["appeal_lodged_on"] = (
+                "An appeal cannot be lodged before the notice was served or started "
+                f"({self.first_day():%-d %B %Y})."
+            )
+        if lodged is not None and decided is not None and decided < lodged:
+            errors["appeal_decided_on"] = "An appeal cannot be decided before it was lodged."
+        if errors:
+            raise ValidationError(errors)
+
+    def first_day(self) -> date:
+        """The first day the person can have known of the notice."""
+        issued = timezone.localdate(self.created_at) if self.created_at else self.starts_on
+        return min(day for day in (self.served_on, self.starts_on, issued) if day is not None)
 
 
 class ExportStatus(models.TextChoices):

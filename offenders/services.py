@@ -19,7 +19,9 @@ from bcrp.crypto import read_encrypted, write_encrypted
 from bcrp.queue import enqueue_on_commit
 from offenders.images import image_prepare, thumbnail_make
 from offenders.models import (
+    BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
+    NOTICE_SERVED_AHEAD_DAYS,
     AppealOutcome,
     Exclusion,
     Gallery,
@@ -29,6 +31,7 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    birth_date_bounds,
 )
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
@@ -82,6 +85,13 @@ def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
     elif profile.status != ProfileStatus.ARCHIVED:
         profile.archived_at = None
     profile.refresh_search_name()
+    if "date_of_birth" in changed and profile.date_of_birth is not None:
+        # Checked when given, not on every save: the bounds move with today, and an archive
+        # must not fail on a date that was plausible when it was typed.
+        earliest, latest = birth_date_bounds(timezone.localdate())
+        if not earliest <= profile.date_of_birth <= latest:
+            code = "too_early" if profile.date_of_birth < earliest else "too_late"
+            raise ValidationError({"date_of_birth": BIRTH_DATE_ERRORS[code]})
     profile.full_clean(exclude=["reference"])
     return changed
 
@@ -427,11 +437,25 @@ def exclusion_issue(
     months = (
         partnership.warning_months if kind == NoticeKind.WARNING else partnership.exclusion_months
     )
-    notice = Exclusion.objects.create(
+    try:
+        ends_on = starts_on + relativedelta(months=months) - relativedelta(days=1)
+    except (ValueError, OverflowError):
+        # Past year 9999: no calendar has the last day.
+        raise ValidationError({"starts_on": "That start date is too far in the future."}) from None
+    if served_on is not None and (starts_on - served_on).days > NOTICE_SERVED_AHEAD_DAYS:
+        raise ValidationError(
+            {
+                "served_on": f"A notice is served at most {NOTICE_SERVED_AHEAD_DAYS} days before "
+                "it starts: check the year."
+            }
+        )
+    if served_on is not None and served_on > ends_on:
+        raise ValidationError({"served_on": "A notice cannot be served after it has ended."})
+    notice = Exclusion(
         profile=profile,
         kind=kind,
         starts_on=starts_on,
-        ends_on=starts_on + relativedelta(months=months) - relativedelta(days=1),
+        ends_on=ends_on,
         all_premises=not premises,
         reason=reason,
         served_by=served_by,
@@ -439,6 +463,8 @@ def exclusion_issue(
         escalated_from=escalated_from,
         issued_by=actor,
     )
+    notice.full_clean()
+    notice.save()
     if premises:
         notice.premises.set(premises)
     OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())

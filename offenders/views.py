@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -189,7 +190,8 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             profile=profile,
             images=profile.images.all(),
             placements=profile.placements.all(),
-            placement_form=PlacementForm(partnership=self.partnership),
+            placement_form=kwargs.get("placement_form")
+            or PlacementForm(partnership=self.partnership),
             upload_form=PhotoUploadForm(),
             juvenile=profile.is_juvenile(),
             purge_on=purge_date(profile),
@@ -197,7 +199,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             can_edit=self.can_edit(profile),
             incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,
-            notice_form=NoticeForm(partnership=self.partnership),
+            notice_form=kwargs.get("notice_form") or NoticeForm(partnership=self.partnership),
             history=AuditEvent.objects.filter(
                 object_type="offenders.offenderprofile", object_id=str(profile.pk)
             )
@@ -363,28 +365,39 @@ class ImageServeView(PartnershipMixin, View):
         return response
 
 
-class PlacementAddView(ProfileMixin, View):
+class ProfilePageFormView(ProfileDetailView):
+    """A form of the profile page, sent to its own address (POST only). Sent back with errors,
+    the page is shown again with the form, its errors and the typed values, answering 400."""
+
     allowed_roles = ADMIN_ONLY
     http_method_names = ["post"]
     owned_only = True
+    form_name: str = ""
+
+    def refuse(self, form: BaseForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**{self.form_name: form}), status=400)
+
+
+class PlacementAddView(ProfilePageFormView):
+    form_name = "placement_form"
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         profile = self.get_profile()
         form = PlacementForm(request.POST, partnership=self.partnership)
-        if form.is_valid():
-            try:
-                services.placement_add(
-                    profile=profile,
-                    gallery=form.cleaned_data["gallery"],
-                    expires_on=form.cleaned_data["expires_on"],
-                    actor=self.actor,
-                    ip=client_ip(request),
-                )
-                messages.success(request, f"Added to {form.cleaned_data['gallery']}.")
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-        else:
-            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        if not form.is_valid():
+            return self.refuse(form)
+        try:
+            services.placement_add(
+                profile=profile,
+                gallery=form.cleaned_data["gallery"],
+                expires_on=form.cleaned_data["expires_on"],
+                actor=self.actor,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.refuse(form)
+        messages.success(request, f"Added to {form.cleaned_data['gallery']}.")
         return redirect(self.profile_url())
 
 
@@ -462,31 +475,32 @@ class GalleryEditView(TenantEditView):
         )
 
 
-class NoticeIssueView(ProfileMixin, View):
-    """Issue a warning or exclusion (POST only); a repeat warning escalates by the scheme."""
+class NoticeIssueView(ProfilePageFormView):
+    """Issue a warning or exclusion; a repeat warning escalates by the scheme."""
 
-    allowed_roles = ADMIN_ONLY
-    http_method_names = ["post"]
-    owned_only = True
+    form_name = "notice_form"
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         profile = self.get_profile()
         form = NoticeForm(request.POST, partnership=self.partnership)
         if not form.is_valid():
-            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-            return redirect(self.profile_url())
+            return self.refuse(form)
         data = form.cleaned_data
-        notice = services.exclusion_issue(
-            profile=profile,
-            kind=data["kind"],
-            reason=data["reason"],
-            starts_on=data["starts_on"],
-            premises=list(data["premises"]),
-            served_by=data["served_by"],
-            served_on=data["served_on"],
-            actor=self.actor,
-            ip=client_ip(request),
-        )
+        try:
+            notice = services.exclusion_issue(
+                profile=profile,
+                kind=data["kind"],
+                reason=data["reason"],
+                starts_on=data["starts_on"],
+                premises=list(data["premises"]),
+                served_by=data["served_by"],
+                served_on=data["served_on"],
+                actor=self.actor,
+                ip=client_ip(request),
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.refuse(form)
         if notice.escalated_from_id:
             messages.warning(
                 request,
@@ -516,7 +530,7 @@ class NoticeView(PartnershipMixin, TemplateView):
         context.update(
             notice=notice,
             profile=notice.profile,
-            appeal_form=AppealForm(instance=notice),
+            appeal_form=kwargs.get("appeal_form") or AppealForm(instance=notice),
             premises_list=list(notice.premises.all()),
         )
         return context
@@ -524,21 +538,21 @@ class NoticeView(PartnershipMixin, TemplateView):
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if self.membership.role != Role.ADMIN:
             raise PermissionDenied("Only administrators record appeals.")
-        notice = self.get_notice()
-        form = AppealForm(request.POST, instance=notice)
+        form = AppealForm(request.POST, instance=self.get_notice())
         if form.is_valid():
             try:
                 services.exclusion_appeal(
-                    notice=notice,
+                    notice=form.instance,
                     lodged_on=form.cleaned_data["appeal_lodged_on"],
                     outcome=form.cleaned_data["appeal_outcome"],
                     decided_on=form.cleaned_data["appeal_decided_on"],
                     actor=self.actor,
                     ip=client_ip(request),
                 )
-                messages.success(request, "Appeal recorded.")
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-        else:
-            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+                form_errors_from(form, error)
+        if form.errors:
+            # The page shows the notice as stored: get_context_data loads it afresh.
+            return self.render_to_response(self.get_context_data(appeal_form=form), status=400)
+        messages.success(request, "Appeal recorded.")
         return redirect("offenders:notice", slug=slug, pk=pk)

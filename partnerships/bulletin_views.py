@@ -16,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import client_ip
 from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
+from bcrp.widgets import NormalisedTextarea
 from partnerships import bulletins
 from partnerships.models import Bulletin, Role
 
@@ -26,7 +27,7 @@ class BulletinForm(forms.ModelForm[Bulletin]):
     class Meta:
         model = Bulletin
         fields = ("title", "body", "critical")
-        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+        widgets = {"body": NormalisedTextarea(attrs={"rows": 8})}
 
 
 class BulletinListView(PartnershipMixin, TemplateView):

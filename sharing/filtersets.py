@@ -7,11 +7,10 @@ from typing import Any
 
 import django_filters
 from dateutil.relativedelta import relativedelta
-from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from bcrp.widgets import QuickSelect
+from bcrp.widgets import IsoDateInput, QuickSelect
 from offenders.models import (
     Build,
     EthnicityCode,
@@ -92,13 +91,13 @@ class DataviewFilter(django_filters.FilterSet):
         label="Added from",
         field_name="created_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput,
     )
     added_to = django_filters.DateFilter(
         label="Added to",
         field_name="created_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput,
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
