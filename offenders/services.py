@@ -109,6 +109,9 @@ def profile_update(
     *, profile: OffenderProfile, fields: dict[str, Any], actor: User, ip: str | None = None
 ) -> OffenderProfile:
     partnerships_lock([profile.partnership_id])
+    # The instance was read before the lock: another administrator may have archived the
+    # profile or changed it since, and saving stale fields would undo that.
+    profile.refresh_from_db(fields=[*PROFILE_FIELDS, "archived_at"])
     changed = _apply(profile, fields)
     profile.last_activity_at = timezone.now()
     profile.save()
