@@ -24,6 +24,7 @@ from offenders.models import (
     SubjectAccessExport,
 )
 from offenders.services import image_files_delete_unused
+from sharing.locks import partnerships_lock_all
 from sharing.permissions import profiles_sync
 
 RECYCLE_DAYS = 30
@@ -75,6 +76,7 @@ def retention_archive(now: datetime | None = None) -> int:
     """Archive every profile inactive for longer than its partnership's retention period."""
     now = now or timezone.now()
     with transaction.atomic():
+        partnerships_lock_all()
         with connection.cursor() as cursor:
             cursor.execute(
                 _INACTIVE,
@@ -110,6 +112,7 @@ def retention_purge(now: datetime | None = None) -> int:
     notices and incident links. The audit trail keeps only the reference."""
     now = now or timezone.now()
     with transaction.atomic():
+        partnerships_lock_all()
         doomed = list(
             OffenderProfile.objects.select_for_update(skip_locked=True)
             .filter(

@@ -35,6 +35,7 @@ from offenders.models import (
 )
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
+from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
 if TYPE_CHECKING:
@@ -62,8 +63,9 @@ PROFILE_FIELDS = (
 
 
 def _next_reference(partnership: Partnership) -> str:
-    # The row lock serialises reference numbers within one partnership only.
-    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    # The row lock serialises reference numbers within one partnership only. NO KEY, like the
+    # sharing lock: FOR UPDATE would wait on every insert referencing the partnership.
+    locked = Partnership.objects.select_for_update(no_key=True).get(pk=partnership.pk)
     Partnership.objects.filter(pk=locked.pk).update(
         last_profile_number=F("last_profile_number") + 1
     )
@@ -100,6 +102,7 @@ def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
 def profile_create(
     *, partnership: Partnership, fields: dict[str, Any], actor: User, ip: str | None = None
 ) -> OffenderProfile:
+    partnerships_lock([partnership.pk])
     profile = OffenderProfile(partnership=partnership, created_by=actor)
     _apply(profile, fields)
     profile.reference = _next_reference(partnership)
@@ -115,6 +118,10 @@ def profile_create(
 def profile_update(
     *, profile: OffenderProfile, fields: dict[str, Any], actor: User, ip: str | None = None
 ) -> OffenderProfile:
+    partnerships_lock([profile.partnership_id])
+    # The instance was read before the lock: another administrator may have archived the
+    # profile or changed it since, and saving stale fields would undo that.
+    profile.refresh_from_db(fields=[*PROFILE_FIELDS, "archived_at"])
     changed = _apply(profile, fields)
     profile.last_activity_at = timezone.now()
     profile.save()

@@ -26,6 +26,7 @@ from partnerships.models import (
     normalise_postcode,
     token_hash,
 )
+from sharing.locks import partnerships_lock
 
 if TYPE_CHECKING:
     from bcrp.models import User
@@ -97,6 +98,7 @@ def membership_add(
     actor: User | None,
     ip: str | None = None,
 ) -> Membership:
+    partnerships_lock([partnership.pk])  # who sees the partnership's profiles changes
     _check_business_and_premises(partnership, business, premises)
     if Membership.objects.filter(user=user, partnership=partnership, ended_at=None).exists():
         raise ValidationError("This person already belongs to this partnership.")
@@ -125,6 +127,7 @@ def membership_change(
     actor: User | None,
     ip: str | None = None,
 ) -> Membership:
+    partnerships_lock([membership.partnership_id])  # who sees the partnership's profiles changes
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.ended_at is not None:
         raise ValidationError("This membership has ended.")
@@ -160,6 +163,7 @@ def _refuse_removing_last_admin(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_end(*, membership: Membership, actor: User | None, ip: str | None = None) -> None:
+    partnerships_lock([membership.partnership_id])  # who sees the partnership's profiles changes
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.ended_at is not None:
         return

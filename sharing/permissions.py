@@ -6,6 +6,13 @@ active and the profile is shareable (not archived, not local only, not under 18 
 
 Every function here runs inside the caller's transaction, so the rows change in the same commit
 as the consent or profile they follow.
+
+Concurrency is part of the rule: a writer that changes rows must hold the sharing lock
+(sharing.locks.partnerships_lock, taken at the start of its transaction) of every partnership
+whose profiles or consents it touches, or a consent change and a profile edit running at once
+each compute from a world without the other's change and leave rows the rule forbids. The
+functions that change rows refuse to run without it; the sweeps (birthdays, repair) take it for
+every partnership themselves.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from django.utils import timezone
 
 from offenders.models import ADULT_AGE, OffenderProfile
 from partnerships.models import Partnership
+from sharing.locks import partnerships_lock_all, require_locked
 from sharing.models import ProfileGroupPermission, SharingConsent
 
 PERM = ProfileGroupPermission._meta.db_table
@@ -75,8 +83,16 @@ def _desired_cte(scope: str) -> str:
     )"""
 
 
-def _reconcile(scope: str, params: dict[str, Any]) -> tuple[int, int]:
-    """Make the rows for profiles in `scope` equal the rule. Returns (inserted, deleted)."""
+def _reconcile(
+    scope: str, params: dict[str, Any], locked: frozenset[int] | None = None
+) -> tuple[int, int]:
+    """Make the rows for profiles in `scope` equal the rule. Returns (inserted, deleted).
+
+    Only profiles of partnerships whose sharing lock this transaction holds are touched.
+    """
+    locked = require_locked(()) if locked is None else locked
+    scope = f"({scope}) AND p.partnership_id = ANY(%(locked)s)"
+    params = {**params, "locked": sorted(locked)}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -110,15 +126,20 @@ def profiles_sync(profile_ids: list[int]) -> tuple[int, int]:
     """After profiles were created or changed (archived, restored, local only, birthday)."""
     if not profile_ids:
         return 0, 0
-    return _reconcile("p.id = ANY(%(ids)s)", _params(ids=list(profile_ids)))
+    owners = OffenderProfile.objects.filter(pk__in=profile_ids).values_list(
+        "partnership_id", flat=True
+    )
+    locked = require_locked(owners.order_by().distinct())
+    return _reconcile("p.id = ANY(%(ids)s)", _params(ids=list(profile_ids)), locked)
 
 
 def birthdays_sync(today: date | None = None, window_days: int = 7) -> tuple[int, int]:
     """Profiles whose subject turned 18 in the last `window_days` days become shareable."""
+    locked = partnerships_lock_all()
     params = _params(today, window_start=None)
     params["window_start"] = params["adult_cutoff"] - relativedelta(days=window_days)
     scope = "p.date_of_birth > %(window_start)s AND p.date_of_birth <= %(adult_cutoff)s"
-    return _reconcile(scope, params)
+    return _reconcile(scope, params, locked)
 
 
 def _pair_groups(cursor: Any, a: int, b: int) -> dict[int, tuple[int, int]]:
@@ -131,6 +152,7 @@ def _pair_groups(cursor: Any, a: int, b: int) -> dict[int, tuple[int, int]]:
 
 def pair_grant(a: Partnership, b: Partnership) -> int:
     """A and B have just become mutual: each side's groups get the other's shareable profiles."""
+    require_locked([a.pk, b.pk])
     inserted = 0
     with connection.cursor() as cursor:
         groups = _pair_groups(cursor, a.pk, b.pk)
@@ -153,6 +175,7 @@ def pair_grant(a: Partnership, b: Partnership) -> int:
 
 def pair_revoke(a: Partnership, b: Partnership) -> int:
     """A and B are no longer mutual: remove every row letting one see the other's profiles."""
+    require_locked([a.pk, b.pk])
     deleted = 0
     with connection.cursor() as cursor:
         groups = _pair_groups(cursor, a.pk, b.pk)
@@ -212,4 +235,5 @@ def drift_check(today: date | None = None, sample: int = 10) -> Drift:
 
 
 def drift_repair(today: date | None = None) -> tuple[int, int]:
-    return _reconcile("TRUE", _params(today))
+    """Make every row equal the rule; locks every partnership for the rest of the transaction."""
+    return _reconcile("TRUE", _params(today), partnerships_lock_all())

@@ -13,6 +13,7 @@ from django.utils import timezone
 from bcrp.audit import audit_record
 from bcrp.queue import enqueue_on_commit
 from partnerships.models import Partnership
+from sharing.locks import partnerships_lock
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
 
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
 
 
 def _lock_pair(a: Partnership, b: Partnership) -> None:
-    """Serialise every change between the same two partnerships (lock in id order)."""
+    """Serialise the change with every other sharing write on either partnership."""
     if a.pk == b.pk:
         raise ValidationError("A partnership always sees its own profiles.")
-    list(Partnership.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk"))
+    partnerships_lock([a.pk, b.pk])
 
 
 def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from PIL import Image, ImageDraw
 
 from bcrp.models import User
@@ -15,6 +16,7 @@ from offenders import services as offender_services
 from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
+from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
 PASSWORD = "correct-horse-battery-staple"
@@ -88,8 +90,10 @@ class ProfileFactory(factory.django.DjangoModelFactory[OffenderProfile]):
     def search_name(obj: OffenderProfile, create: bool, extracted: Any, **kwargs: Any) -> None:
         obj.refresh_search_name()
         if create:
-            obj.save(update_fields=["search_name"])
-            profiles_sync([obj.pk])
+            with transaction.atomic():
+                partnerships_lock([obj.partnership_id])
+                obj.save(update_fields=["search_name"])
+                profiles_sync([obj.pk])
 
 
 class GalleryFactory(factory.django.DjangoModelFactory[Gallery]):

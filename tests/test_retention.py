@@ -17,6 +17,7 @@ from offenders.models import Exclusion, OffenderImage, OffenderProfile, ProfileS
 from offenders.retention import RECYCLE_DAYS, retention_archive, retention_purge
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
+from sharing.locks import partnerships_lock
 from sharing.permissions import drift_check, profiles_sync
 from tests.conftest import client_for
 from tests.factories import (
@@ -40,10 +41,11 @@ def idle(profile: OffenderProfile, days: int) -> OffenderProfile:
 
 
 def archived_days_ago(profile: OffenderProfile, days: int) -> OffenderProfile:
+    partnerships_lock([profile.partnership_id])  # as the archive service would
     OffenderProfile.objects.filter(pk=profile.pk).update(
         status=ProfileStatus.ARCHIVED, archived_at=timezone.now() - timedelta(days=days)
     )
-    profiles_sync([profile.pk])  # as the archive service would
+    profiles_sync([profile.pk])
     return profile
 
 

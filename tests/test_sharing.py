@@ -18,6 +18,7 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile
 from partnerships.models import Partnership, Role
 from sharing import services
+from sharing.locks import partnerships_lock
 from sharing.models import ProfileGroupPermission, SharingConsent
 from sharing.permissions import drift_check, profiles_sync
 from sharing.tasks import consent_notify
@@ -172,6 +173,7 @@ def test_turning_18_makes_a_profile_shareable(network: dict[str, object]) -> Non
     # Synced as of yesterday, the subject was 17: not shared.
     from sharing.permissions import _params, _reconcile
 
+    partnerships_lock([b.pk])  # type: ignore[attr-defined]
     _reconcile("p.id = ANY(%(ids)s)", _params(yesterday, ids=[teen.pk]))
     assert teen.reference not in dataview_refs(network["admin_a"], "town-a")  # type: ignore[arg-type]
     inserted, _ = birthdays_sync(today)
@@ -330,6 +332,7 @@ def test_dataview_query_count_is_the_same_for_10_and_1000_profiles(
         image_on(ProfileFactory(partnership=partnership_a), admin_a, seed=n)
         image_on(ProfileFactory(partnership=partnership_b), admin_b, seed=n + 10)
     few = _dataview_queries(admin_a, "alpha")
+    partnerships_lock([partnership_a.pk, partnership_b.pk])
     created = OffenderProfile.objects.bulk_create(
         [
             OffenderProfile(
