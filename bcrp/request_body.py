@@ -108,8 +108,8 @@ def multipart_boundary(request: HttpRequest) -> bytes | None:
 
 def incomplete_body_response(request: HttpRequest) -> HttpResponse:
     """The page a person sees when what they sent did not arrive whole; nothing was kept."""
-    # Rendered without the request, like the other error pages: this answer comes before the
-    # session and sign-in are read.
+    # Rendered without the request: the page needs nothing of who sent it, so no context
+    # processor can turn this refusal into a server error.
     response = HttpResponseBadRequest(render_to_string("400_incomplete.html"))
     if request.headers.get("HX-Request"):
         # htmx would look for the form in the answer; show the message in its place instead.

@@ -55,12 +55,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Before anything reads a form: one that did not arrive whole is refused with a 400.
-    "bcrp.request_body.WholeBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "bcrp.two_factor.TwoFactorRequiredMiddleware",
+    # Before any view or CSRF check reads a form (and after sign-in, which error pages show):
+    # a body that did not arrive whole is refused with a 400.
+    "bcrp.request_body.WholeBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -304,3 +304,43 @@ def test_a_report_cut_off_half_way_is_refused_whole_by_gunicorn(
     assert status == 200
     assert '"POST /p/alpha/incidents/new/ HTTP/1.1" 400' in access_log.read_text()
     nothing_of_the_report_kept(before)
+
+
+def test_sent_by_htmx_the_refusal_replaces_the_page_content(
+    partnership_a: Partnership, reporter: User
+) -> None:
+    """htmx would look for the form in the answer; it gets told to show the message instead."""
+    client = client_for(reporter)
+    hidden = dict(
+        re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+            client.get("/p/alpha/incidents/new/").content.decode(),
+        )
+    )
+    content_type, body = incident_body(hidden)
+    answer = client.generic(
+        "POST",
+        "/p/alpha/incidents/new/",
+        body[: body.rindex(b"\r\n--")],
+        content_type=content_type,
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 400
+    assert "did not arrive in full" in answer.content.decode()
+    assert (answer["HX-Retarget"], answer["HX-Reselect"]) == ("main", "main")
+    assert not Incident.objects.exists()
+
+
+def test_a_multipart_form_with_no_body_is_refused(
+    partnership_a: Partnership, reporter: User
+) -> None:
+    """What Django sees of a form sent without a length (chunked): nothing, not even its end."""
+    answer = client_for(reporter).generic(
+        "POST",
+        "/p/alpha/incidents/new/",
+        CONTENT_TYPE="multipart/form-data; boundary=phone",
+        CONTENT_LENGTH="0",
+    )
+    assert answer.status_code == 400
+    assert "did not arrive in full" in answer.content.decode()
+    assert not Incident.objects.exists()
