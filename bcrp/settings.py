@@ -65,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "bcrp.two_factor.TwoFactorRequiredMiddleware",
+    # Before any view or CSRF check reads a form (and after sign-in, which error pages show):
+    # a body that did not arrive whole is refused with a 400.
+    "bcrp.request_body.WholeBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: a sign-in that has run out says why on the sign-in page.
     "bcrp.session_limits.SessionLimitsMiddleware",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,6 +66,15 @@ class IncidentForm(forms.ModelForm[Incident]):
         ),
         help_text=f"Up to {MAX_PHOTOS_PER_INCIDENT} photos: CCTV stills, damage, items.",
     )
+    # A fresh one in each form shown; sending the same form again is then recognised. Clients
+    # that send none (older scripts) still get their report stored, without that protection.
+    submission_key = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This form is out of date: reload the page and send the report again."
+        },
+    )
 
     class Meta:
         model = Incident
@@ -89,6 +99,7 @@ class IncidentForm(forms.ModelForm[Incident]):
         self.fields["premises"].queryset = premises_for_reporter(membership)  # type: ignore[attr-defined]
         self.fields["offender"].queryset = known_offender_choices(membership)  # type: ignore[attr-defined]
         if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))
             if membership.premises_id:
                 self.initial.setdefault("premises", membership.premises_id)

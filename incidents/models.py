@@ -91,6 +91,9 @@ class Incident(models.Model):
     )
     reviewed_at = models.DateTimeField("reviewed", null=True, blank=True)
     created_at = models.DateTimeField("reported", default=timezone.now)
+    # Sent by the form with every report, so a report sent twice (a retry after the answer
+    # was lost, a double tap) is stored once. Reports from clients that send none have none.
+    submission_key = models.UUIDField("submission key", null=True, blank=True, editable=False)
     profiles = models.ManyToManyField(
         OffenderProfile,
         through="IncidentOffender",
@@ -105,6 +108,13 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["partnership", "status"], name="incident_partnership_status"),
             models.Index(fields=["partnership", "-occurred_at"], name="incident_partnership_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reported_by", "submission_key"],
+                name="incident_submitted_once",
+                violation_error_message="This report has already been sent.",
+            )
         ]
 
     def __str__(self) -> str:

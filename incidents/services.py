@@ -4,12 +4,13 @@ ID-sought profile from a photo."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bcrp.audit import audit_record
@@ -42,6 +43,20 @@ INCIDENT_FIELDS = (
 )
 
 
+class IncidentAlreadySubmitted(Exception):
+    """The reporter already sent this report (same submission key); nothing new was stored."""
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__(f"Incident {incident.pk} was already submitted with this key.")
+        self.incident = incident
+
+
+def _submitted_earlier(membership: Membership, key: uuid.UUID | None) -> Incident | None:
+    if key is None:
+        return None
+    return Incident.objects.filter(reported_by_id=membership.user_id, submission_key=key).first()
+
+
 def photos_prepare(uploads: list[UploadedFile]) -> list[PreparedImage]:
     """Check every photo first, so a refused one means nothing at all is saved."""
     if len(uploads) > MAX_PHOTOS_PER_INCIDENT:
@@ -64,12 +79,15 @@ def incident_submit(
     premises: Premises | None,
     photos: list[UploadedFile],
     offender: OffenderProfile | None = None,
+    submission_key: uuid.UUID | None = None,
     ip: str | None = None,
 ) -> Incident:
     """Save the report and its photos in one transaction; thumbnails follow in the background.
 
     The broker is touched only after commit, and a failure there is swallowed (bcrp.queue), so
     the member's report is saved and acknowledged even when Redis or the workers are down.
+    A report sent again with the same submission_key raises IncidentAlreadySubmitted with the
+    first one, also when both arrive at once (the unique constraint decides).
     """
     from incidents.tasks import incident_photo_process
 
@@ -78,6 +96,9 @@ def incident_submit(
         raise ValidationError({"premises": "Those premises are not in this partnership."})
     if offender is not None and offender.partnership_id != partnership.pk:
         raise ValidationError({"offender": "Choose someone from your partnership's gallery."})
+    earlier = _submitted_earlier(membership, submission_key)
+    if earlier is not None:
+        raise IncidentAlreadySubmitted(earlier)
     prepared = photos_prepare(photos)
     written: list[str] = []
     try:
@@ -87,9 +108,11 @@ def incident_submit(
                 reported_by_id=membership.user_id,
                 business=premises.business if premises else membership.business,
                 premises=premises,
+                submission_key=submission_key,
                 **{name: fields[name] for name in INCIDENT_FIELDS if name in fields},
             )
-            incident.full_clean()
+            # The key's uniqueness is left to the INSERT, which waits for a concurrent send.
+            incident.full_clean(exclude=["submission_key"])
             incident.save()
             for photo in prepared:
                 token = secrets.token_urlsafe(32)
@@ -116,9 +139,13 @@ def incident_submit(
                 ip=ip,
                 detail={"photos": len(prepared)},
             )
-    except Exception:
+    except Exception as error:
         for name in written:
             default_storage.delete(name)
+        if isinstance(error, IntegrityError):
+            earlier = _submitted_earlier(membership, submission_key)
+            if earlier is not None:
+                raise IncidentAlreadySubmitted(earlier) from error
         raise
     return incident
 

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_htmx.http import HttpResponseClientRedirect
 
 from bcrp.audit import client_ip
 from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
@@ -38,8 +40,12 @@ class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
                 premises=form.cleaned_data.get("premises"),
                 photos=form.cleaned_data.get("photos") or [],
                 offender=form.cleaned_data.get("offender"),
+                submission_key=form.cleaned_data.get("submission_key"),
                 ip=client_ip(self.request),
             )
+        except services.IncidentAlreadySubmitted as sent:
+            messages.info(self.request, "This report was already saved: here it is.")
+            return self.open_incident(sent.incident)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 form_errors_from(form, error)
@@ -50,7 +56,17 @@ class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
             self.request,
             "Report saved. Thank you: your partnership's administrator will review it.",
         )
-        return redirect("incidents:detail", slug=self.partnership.slug, pk=incident.pk)
+        return self.open_incident(incident)
+
+    def open_incident(self, incident: Incident) -> HttpResponse:
+        url = reverse(
+            "incidents:detail", kwargs={"slug": incident.partnership.slug, "pk": incident.pk}
+        )
+        # Sent by htmx (to show upload progress): the browser then opens the page itself, so the
+        # "saved" message is shown there rather than used up by the request that sent the form.
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
 
 
 class IncidentListView(PartnershipMixin, TemplateView):

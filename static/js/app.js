@@ -5,7 +5,6 @@
  *   <button data-print>               prints the page.
  *   <form data-drop-empty>            htmx leaves out empty fields, so the address keeps only
  *                                     the filters in use.
- *   <form data-reset-on-success>      emptied after htmx sent it successfully.
  */
 (function () {
   "use strict";
@@ -51,16 +50,5 @@
         data.append(name, value);
       });
     });
-  });
-
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.target;
-    if (
-      event.detail.successful &&
-      form instanceof HTMLFormElement &&
-      form.hasAttribute("data-reset-on-success")
-    ) {
-      form.reset();
-    }
   });
 })();
