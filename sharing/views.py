@@ -16,6 +16,7 @@ from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, PartnershipMixin
 from offenders.selectors import visible_count
 from sharing import selectors, services
 from sharing.filtersets import DataviewFilter
+from sharing.forms import AgreementReferenceForm
 
 DATAVIEW_PAGE_SIZE = 50
 
@@ -65,7 +66,12 @@ class PartnerActionView(PartnerView):
 
     def post(self, request: HttpRequest, slug: str, other: str) -> HttpResponse:
         partner = self.get_row().partnership
-        reference = request.POST.get("agreement_reference", "")[:80]
+        form = AgreementReferenceForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(str(error) for error in errors))
+            return self.render_to_response(self.get_context_data(), status=400)
+        reference = form.cleaned_data["agreement_reference"]
         ip = client_ip(request)
         p, actor = self.partnership, self.actor
         try:
