@@ -16,7 +16,6 @@ from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.crypto import read_encrypted
-from bcrp.models import AuditEvent
 from bcrp.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
@@ -198,11 +197,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,
             notice_form=NoticeForm(partnership=self.partnership),
-            history=AuditEvent.objects.filter(
-                object_type="offenders.offenderprofile", object_id=str(profile.pk)
-            )
-            .exclude(action="profile.view")
-            .select_related("actor")[:50],
+            history=selectors.profile_history(self.membership, profile)[:50],
         )
         return context
 
