@@ -115,6 +115,11 @@ class DataviewView(PartnershipMixin, TemplateView):
             return ["sharing/_dataview_results.html"]
         return [self.template_name]
 
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if context["filter"].errors:
+            kwargs["status"] = 400
+        return super().render_to_response(context, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filterset = DataviewFilter(
