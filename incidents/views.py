@@ -23,7 +23,7 @@ from partnerships.models import Role
 
 
 class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
-    allowed_roles = ALL_ROLES
+    allowed_roles = services.REPORTING_ROLES
     template_name = "incidents/incident_form.html"
     form_class = IncidentForm
 
@@ -69,6 +69,7 @@ class IncidentListView(PartnershipMixin, TemplateView):
             status=status,
             statuses=IncidentStatus.choices,
             own_only=self.membership.role == Role.MEMBER,
+            may_report=self.membership.role in services.REPORTING_ROLES,
         )
         return context
 
