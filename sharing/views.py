@@ -133,6 +133,16 @@ class DataviewView(PartnershipMixin, TemplateView):
             # Unfiltered, the total is the number of permission rows: an index-only count.
             paginator.count = total
         page = paginator.get_page(self.request.GET.get("page"))
+        shown = [profile.pk for profile in page.object_list]
+        if shown:
+            # The browser fetches each row's thumbnail on its own; this one event covers them.
+            audit_record(
+                action="dataview.view",
+                actor=self.actor,
+                partnership=self.partnership,
+                ip=client_ip(self.request),
+                detail={"profile_ids": shown},
+            )
         if filterset.ethnicity_used:
             # Special-category data (UK GDPR Art. 9): every use is on the record.
             audit_record(
