@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import RequestFactory
+from django.views.defaults import server_error
 
 from bcrp.models import User
 from partnerships.bulletins import bulletin_post
 from partnerships.models import Bulletin, Partnership, Role
 from tests.conftest import client_for
-from tests.factories import ProfileFactory, partnership_make, person_in
+from tests.factories import ProfileFactory, membership_of, partnership_make, person_in
 from tests.test_browser_sharing import log_in
 
 BANNER = 'id="critical-bulletins"'
@@ -61,6 +63,17 @@ def test_bad_request_inside_a_page_is_400_with_the_banner(alert: Bulletin, membe
     assert response.status_code == 400
     html = response.content.decode()
     assert "could not be used" in html and f'href="/p/alpha/bulletins/{alert.pk}/"' in html
+
+
+def test_the_server_error_page_renders_for_a_member_inside_a_partnership(
+    alert: Bulletin, partnership_a: Partnership, member_a: User
+) -> None:
+    request = RequestFactory().get("/p/alpha/profiles/")
+    request.user = member_a
+    request.membership = membership_of(member_a, partnership_a)  # type: ignore[attr-defined]
+    response = server_error(request)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
 
 
 @pytest.mark.browser
