@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class BcrpConfig(AppConfig):
@@ -7,3 +8,6 @@ class BcrpConfig(AppConfig):
 
     def ready(self) -> None:
         from bcrp import signals  # noqa: F401 - connects the login audit receivers
+        from bcrp.converters import TokenConverter
+
+        register_converter(TokenConverter, "token")

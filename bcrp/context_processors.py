@@ -17,9 +17,14 @@ def partnerships(request: HttpRequest) -> dict[str, Any]:
 def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
     """Critical bulletins the member has not confirmed reading, on pages under /p/<slug>/.
 
-    A lazy queryset: one query, and only on pages that show the banner.
+    A lazy queryset: one query, and only on pages that show the banner. The banner links
+    through `bulletins_partnership`, not the page's `partnership`: a 403 or 404 raised inside a
+    view is rendered by Django's error handler, whose context has no partnership of its own.
     """
     membership = getattr(request, "membership", None)
     if membership is None:
         return {}
-    return {"bulletins_awaiting": bulletins_awaiting_acknowledgement(membership)}
+    return {
+        "bulletins_awaiting": bulletins_awaiting_acknowledgement(membership),
+        "bulletins_partnership": membership.partnership,
+    }

@@ -35,7 +35,7 @@ urlpatterns = [
         name="password-reset-done",
     ),
     path(
-        "invite/<str:token>/",
+        "invite/<token:token>/",
         partnership_views.InvitationAcceptView.as_view(),
         name="invitation-accept",
     ),

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from incidents.models import (
 from offenders import services as offender_services
 from offenders.images import PreparedImage, image_prepare
 from offenders.models import OffenderProfile, ProfileStatus
-from partnerships.models import Membership, Premises
+from partnerships.models import Membership, Premises, Role
 
 if TYPE_CHECKING:
     from bcrp.models import User
@@ -41,6 +41,9 @@ INCIDENT_FIELDS = (
     "police_reference",
     "police_attended",
 )
+
+# Police liaison is read-only: officers see reports, members and administrators file them.
+REPORTING_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.MEMBER})
 
 
 class IncidentAlreadySubmitted(Exception):
@@ -91,6 +94,10 @@ def incident_submit(
     """
     from incidents.tasks import incident_photo_process
 
+    if membership.role not in REPORTING_ROLES:
+        raise PermissionDenied(
+            "Police liaison officers read incident reports; they do not file them."
+        )
     partnership = membership.partnership
     if premises is not None and premises.business.partnership_id != partnership.pk:
         raise ValidationError({"premises": "Those premises are not in this partnership."})

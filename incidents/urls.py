@@ -21,14 +21,14 @@ urlpatterns = [
         name="reject",
     ),
     path("incidents/<int:pk>/link/", views.IncidentReviewView.as_view(action="link"), name="link"),
-    path("incident-photos/<str:token>/", views.IncidentPhotoView.as_view(), name="photo"),
+    path("incident-photos/<token:token>/", views.IncidentPhotoView.as_view(), name="photo"),
     path(
-        "incident-photos/<str:token>/thumb/",
+        "incident-photos/<token:token>/thumb/",
         views.IncidentPhotoView.as_view(thumbnail=True),
         name="photo-thumb",
     ),
     path(
-        "incident-photos/<str:token>/new-profile/",
+        "incident-photos/<token:token>/new-profile/",
         views.ProfileFromPhotoView.as_view(),
         name="profile-from-photo",
     ),

@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from bcrp.audit import client_ip
+from bcrp.audit import audit_record, client_ip
 from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
 from incidents import selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm
@@ -25,7 +25,7 @@ from partnerships.models import Role
 
 
 class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
-    allowed_roles = ALL_ROLES
+    allowed_roles = services.REPORTING_ROLES
     template_name = "incidents/incident_form.html"
     form_class = IncidentForm
 
@@ -85,6 +85,7 @@ class IncidentListView(PartnershipMixin, TemplateView):
             status=status,
             statuses=IncidentStatus.choices,
             own_only=self.membership.role == Role.MEMBER,
+            may_report=self.membership.role in services.REPORTING_ROLES,
         )
         return context
 
@@ -103,8 +104,20 @@ class IncidentDetailView(IncidentMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        incident = self.get_incident()
+        audit_record(
+            action="incident.view",
+            actor=self.actor,
+            partnership=self.partnership,
+            target=incident,
+            ip=client_ip(self.request),
+            # The thumbnails shown, each fetched on its own and covered by this one event.
+            detail={
+                "photo_ids": [p.pk for p in incident.photos.all() if p.processed_at is not None]
+            },
+        )
         context.update(
-            incident=self.get_incident(),
+            incident=incident,
             reject_form=RejectForm(),
             link_form=LinkForm(),
             can_review=self.membership.role == Role.ADMIN,
@@ -157,7 +170,18 @@ class IncidentPhotoView(PartnershipMixin, View):
         photo = selectors.photo_visible(self.membership, token)
         if photo is None:
             raise Http404("No such photo.")
-        return photo_response(photo, thumbnail=self.thumbnail, filename="incident-photo.jpg")
+        response = photo_response(photo, thumbnail=self.thumbnail, filename="incident-photo.jpg")
+        if not self.thumbnail:
+            # Thumbnails are covered by the incident page's own event (incident.view).
+            audit_record(
+                action="incident.photo_view",
+                actor=self.actor,
+                partnership=self.partnership,
+                target=photo.incident,
+                ip=client_ip(request),
+                detail={"photo_id": photo.pk},
+            )
+        return response
 
 
 class ProfileFromPhotoView(PartnershipMixin, View):

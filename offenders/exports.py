@@ -142,8 +142,11 @@ def profile_document(profile: OffenderProfile) -> dict[str, Any]:
     ]
     history = [
         {"when": when, "what": action}
+        # The owning partnership answers for its own processing; peers are controllers of theirs.
         for when, action in AuditEvent.objects.filter(
-            object_type=OffenderProfile._meta.label_lower, object_id=str(profile.pk)
+            object_type=OffenderProfile._meta.label_lower,
+            object_id=str(profile.pk),
+            partnership_id=profile.partnership_id,
         )
         .order_by("created_at", "id")
         .values_list("created_at", "action")

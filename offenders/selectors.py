@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from bcrp.models import AuditEvent
 from offenders.models import (
     ADULT_AGE,
     Exclusion,
@@ -211,6 +212,24 @@ def profile_detail(membership: Membership, pk: int) -> OffenderProfile | None:
         )
         .filter(pk=pk)
         .first()
+    )
+
+
+def profile_history(membership: Membership, profile: OffenderProfile) -> QuerySet[AuditEvent]:
+    """What this partnership's people and sweeps did to a profile, newest first.
+
+    Only events recorded under this partnership: a peer that sees a shared profile never learns
+    the owner's staff names, exports or views, nor what any other partnership did with it.
+    """
+    return (
+        AuditEvent.objects.filter(
+            object_type=OffenderProfile._meta.label_lower,
+            object_id=str(profile.pk),
+            partnership_id=membership.partnership_id,
+        )
+        .exclude(action="profile.view")
+        .select_related("actor")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -17,7 +17,6 @@ from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.crypto import read_encrypted
-from bcrp.models import AuditEvent
 from bcrp.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
@@ -86,6 +85,16 @@ class ProfileListView(PartnershipMixin, TemplateView):
             status = ""
         profiles = selectors.profile_list(self.membership, search=search, status=status)
         page = Paginator(profiles, PROFILES_PER_PAGE).get_page(self.request.GET.get("page"))
+        shown = [profile.pk for profile in page.object_list]
+        if shown:
+            # The browser fetches each row's thumbnail on its own; this one event covers them.
+            audit_record(
+                action="profile_list.view",
+                actor=self.actor,
+                partnership=self.partnership,
+                ip=client_ip(self.request),
+                detail={"profile_ids": shown},
+            )
         context.update(page=page, q=search, status=status, statuses=ProfileStatus.choices)
         return context
 
@@ -200,11 +209,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,
             notice_form=kwargs.get("notice_form") or NoticeForm(partnership=self.partnership),
-            history=AuditEvent.objects.filter(
-                object_type="offenders.offenderprofile", object_id=str(profile.pk)
-            )
-            .exclude(action="profile.view")
-            .select_related("actor")[:50],
+            history=selectors.profile_history(self.membership, profile)[:50],
         )
         return context
 
@@ -238,6 +243,18 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         profile = self.get_profile()
         images = list(profile.images.all())
+        shown = [image.pk for image in images if image.processed_at is not None]
+        if shown:
+            # The strip's thumbnails (polled in while they are made) are fetched one by one;
+            # this one event covers them.
+            audit_record(
+                action="profile.view",
+                actor=self.actor,
+                partnership=self.partnership,
+                target=profile,
+                ip=client_ip(self.request),
+                detail={"image_ids": shown},
+            )
         context.update(
             profile=profile,
             images=images,
@@ -353,6 +370,7 @@ class ImageServeView(PartnershipMixin, View):
         if image is None:
             raise Http404("No such photo.")
         response = photo_response(image, thumbnail=self.thumbnail, filename="photo.jpg")
+        # A thumbnail is covered by the event of the page that showed it (one per page view).
         if not self.thumbnail:
             audit_record(
                 action="image.view",
@@ -439,6 +457,8 @@ class CirculatedGalleryView(PartnershipMixin, TemplateView):
             partnership=self.partnership,
             target=chosen,
             ip=client_ip(self.request),
+            # The thumbnails shown, each fetched on its own and covered by this one event.
+            detail={"profile_ids": [profile.pk for profile in page.object_list]},
         )
         context.update(galleries=galleries, chosen=chosen, page=page)
         return context

@@ -57,6 +57,8 @@ class _PlacementFields(forms.Form):
 
 class InvitationForm(_PlacementFields):
     email = forms.EmailField(label="E-mail address", max_length=254)
+    # Most people invited are members; making someone an administrator is a deliberate choice.
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     field_order = ("email", "role", "business", "premises")
 
 

@@ -129,8 +129,13 @@ class DataviewFilter(django_filters.FilterSet):
 
     @property
     def qs(self) -> QuerySet[OffenderProfile]:
+        if self.is_bound and not self.form.is_valid():
+            # django-filter would apply the fields that validated and drop the others, so a
+            # perceived-ethnicity filter beside a mistyped age would narrow the list unaudited.
+            # Nothing is listed until the whole form is right.
+            return self.queryset.none()
         queryset: QuerySet[OffenderProfile] = super().qs
-        data = self.form.cleaned_data if self.form.is_valid() else {}
+        data = self.form.cleaned_data
         ordering = data.get("sort")
         text = (data.get("q") or "").strip()
         searching = bool(text) and REFERENCE_RE.fullmatch(text) is None

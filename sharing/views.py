@@ -16,6 +16,7 @@ from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, PartnershipMixin
 from offenders.selectors import visible_count
 from sharing import selectors, services
 from sharing.filtersets import DataviewFilter
+from sharing.forms import AgreementReferenceForm
 
 DATAVIEW_PAGE_SIZE = 50
 
@@ -65,7 +66,12 @@ class PartnerActionView(PartnerView):
 
     def post(self, request: HttpRequest, slug: str, other: str) -> HttpResponse:
         partner = self.get_row().partnership
-        reference = request.POST.get("agreement_reference", "")[:80]
+        form = AgreementReferenceForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(str(error) for error in errors))
+            return self.render_to_response(self.get_context_data(), status=400)
+        reference = form.cleaned_data["agreement_reference"]
         ip = client_ip(request)
         p, actor = self.partnership, self.actor
         try:
@@ -109,6 +115,11 @@ class DataviewView(PartnershipMixin, TemplateView):
             return ["sharing/_dataview_results.html"]
         return [self.template_name]
 
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if context["filter"].errors:
+            kwargs["status"] = 400
+        return super().render_to_response(context, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filterset = DataviewFilter(
@@ -122,6 +133,16 @@ class DataviewView(PartnershipMixin, TemplateView):
             # Unfiltered, the total is the number of permission rows: an index-only count.
             paginator.count = total
         page = paginator.get_page(self.request.GET.get("page"))
+        shown = [profile.pk for profile in page.object_list]
+        if shown:
+            # The browser fetches each row's thumbnail on its own; this one event covers them.
+            audit_record(
+                action="dataview.view",
+                actor=self.actor,
+                partnership=self.partnership,
+                ip=client_ip(self.request),
+                detail={"profile_ids": shown},
+            )
         if filterset.ethnicity_used:
             # Special-category data (UK GDPR Art. 9): every use is on the record.
             audit_record(
