@@ -3,9 +3,11 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 
 from partnerships.bulletins import bulletins_awaiting_acknowledgement
-from partnerships.selectors import memberships_of_user
+from partnerships.models import Membership
+from partnerships.selectors import membership_active, memberships_of_user
 
 
 def partnerships(request: HttpRequest) -> dict[str, Any]:
@@ -21,10 +23,22 @@ def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
     through `bulletins_partnership`, not the page's `partnership`: a 403 or 404 raised inside a
     view is rendered by Django's error handler, whose context has no partnership of its own.
     """
-    membership = getattr(request, "membership", None)
+    membership = getattr(request, "membership", None) or _membership_from_path(request)
     if membership is None:
         return {}
     return {
         "bulletins_awaiting": bulletins_awaiting_acknowledgement(membership),
         "bulletins_partnership": membership.partnership,
     }
+
+
+def _membership_from_path(request: HttpRequest) -> Membership | None:
+    """The membership of a page refused before its view ran (a body too large or malformed is
+    refused by middleware), so its error page still carries the banner."""
+    if not request.user.is_authenticated or not request.path_info.startswith("/p/"):
+        return None
+    try:
+        slug = resolve(request.path_info).kwargs.get("slug")
+    except Resolver404:
+        return None
+    return membership_active(user=request.user, slug=slug) if slug else None

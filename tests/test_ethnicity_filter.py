@@ -90,7 +90,7 @@ def test_in_a_browser_a_bad_address_shows_the_error_and_choosing_a_code_is_audit
     assert row_names(page) == ["Ada Ashby", "Ben Boyd"]
     page.select_option("select[name=perceived_ethnicity]", "IC3")
     page.wait_for_function(
-        "document.querySelector('[data-testid=result-count]').textContent.trim() === '1'"
+        "() => document.querySelector('[data-testid=result-count]').textContent.trim() === '1'"
     )
     assert row_names(page) == ["Ben Boyd"]
     event = AuditEvent.objects.get(action=ACTION)
