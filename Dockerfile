@@ -17,4 +17,4 @@ RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost DJ
 
 USER bcrp
 EXPOSE 8000
-CMD ["gunicorn", "bcrp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

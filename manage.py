@@ -6,10 +6,12 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bcrp.settings")
-    from django.core.management import execute_from_command_line
-
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
+        from django.core.management import execute_from_command_line
+
+        import config.celery  # noqa: F401 - tasks a command sends go through the project's app
+
         execute_from_command_line(sys.argv)
     finally:
         _stop_embedded_services()

@@ -24,8 +24,8 @@ from django.http import HttpRequest
 from django.test import Client
 
 from bcrp import embedded
-from bcrp.celery import app as celery_app
 from bcrp.models import User
+from config.celery import app as celery_app
 from partnerships.models import Partnership, Role
 from tests.factories import PASSWORD, UserFactory, partnership_make, person_in
 
@@ -126,7 +126,7 @@ def celery_worker_process(
             [
                 str(Path(sys.executable).parent / "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "worker",
                 "--pool",
                 "solo",

@@ -351,7 +351,7 @@ def test_site_url_follows_port_unless_it_is_set(tmp_path: Path) -> None:
             env=stack_env(
                 tmp_path,
                 0,
-                DJANGO_SETTINGS_MODULE="bcrp.settings",
+                DJANGO_SETTINGS_MODULE="config.settings",
                 DATABASE_URL="postgres://nobody@localhost/nothing",
                 REDIS_URL="redis://localhost:6379/0",
                 **env,

@@ -192,7 +192,7 @@ class Command(BaseCommand):
         return {
             "web": [
                 os.path.join(bin_dir, "gunicorn"),
-                "bcrp.wsgi",
+                "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
@@ -208,7 +208,7 @@ class Command(BaseCommand):
             "worker": [
                 os.path.join(bin_dir, "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "worker",
                 "--loglevel",
                 "INFO",
@@ -220,7 +220,7 @@ class Command(BaseCommand):
             "beat": [
                 os.path.join(bin_dir, "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "beat",
                 "--loglevel",
                 "INFO",

@@ -21,7 +21,7 @@ from django.test import Client
 from guardian.shortcuts import get_objects_for_user
 from tqdm import tqdm
 
-from bcrp.celery import app
+from config.celery import app
 from offenders.models import OffenderProfile
 from partnerships.models import Membership
 from sharing import services

@@ -77,8 +77,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "bcrp.urls"
-WSGI_APPLICATION = "bcrp.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -90,8 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bcrp.context_processors.partnerships",
-                "bcrp.context_processors.critical_bulletins",
+                "config.context_processors.partnerships",
+                "config.context_processors.critical_bulletins",
             ],
         },
     },
