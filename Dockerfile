@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    BCRP_VAR_DIR=/var/lib/bcrp
+    BCRP_VAR_DIR=/var/lib/bcrp \
+    BCRP_DEVTOOLS=false
 
 RUN useradd --system --create-home --home-dir /app bcrp \
     && mkdir -p /var/lib/bcrp && chown bcrp /var/lib/bcrp

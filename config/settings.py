@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "offenders",
     "sharing",
     "incidents",
+    # Demo data, seeding, `make run` and `make bench`: a production image leaves them out.
+    *(["devtools"] if env_bool("BCRP_DEVTOOLS", True) else []),
 ]
 
 MIDDLEWARE = [

@@ -175,3 +175,50 @@ def test_keys_a_process_made_up_before_var_held_any_are_the_ones_kept(var_dir: P
         **placeholders,
     )
     assert later == first
+
+
+COMMANDS = {"seed_demo", "seed_network", "bench_dataview", "run_stack"}
+PRODUCT_COMMANDS = {"sharing_check", "images_rotate_key"}
+
+
+def test_every_command_is_found_under_its_name() -> None:
+    from django.core.management import get_commands
+
+    found = get_commands()
+    assert {name: found.get(name) for name in COMMANDS | PRODUCT_COMMANDS} == {
+        "seed_demo": "devtools",
+        "seed_network": "devtools",
+        "bench_dataview": "devtools",
+        "run_stack": "devtools",
+        "sharing_check": "sharing",
+        "images_rotate_key": "offenders",
+    }
+
+
+def test_without_devtools_every_product_module_loads_and_none_imports_them(var_dir: Path) -> None:
+    product = sorted(
+        path.name
+        for path in ROOT.iterdir()
+        if (path / "__init__.py").exists() and path.name not in {"tests", "devtools"}
+    )
+    assert {"config", "bcrp", "partnerships", "offenders", "sharing", "incidents"} <= set(product)
+    result = run_python(
+        "import importlib, json, pkgutil, sys\n"
+        "import django\n"
+        "django.setup()\n"
+        "from django.core.management import get_commands\n"
+        f"for name in {product!r}:\n"
+        "    package = importlib.import_module(name)\n"
+        "    for info in pkgutil.walk_packages(package.__path__, prefix=name + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(json.dumps({'loaded': [m for m in sys.modules if m.split('.')[0] == 'devtools'],"
+        " 'commands': sorted(get_commands())}))",
+        var_dir,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        BCRP_DEVTOOLS="false",
+        DATABASE_URL="postgres://nobody@localhost/none",
+        REDIS_URL="redis://localhost:6379/0",
+    )
+    assert result["loaded"] == []
+    assert not COMMANDS & set(result["commands"])
+    assert set(result["commands"]) >= PRODUCT_COMMANDS
