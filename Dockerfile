@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    BCRP_VAR_DIR=/var/lib/bcrp
+    BCRP_VAR_DIR=/var/lib/bcrp \
+    BCRP_DEVTOOLS=false
 
 RUN useradd --system --create-home --home-dir /app bcrp \
     && mkdir -p /var/lib/bcrp && chown bcrp /var/lib/bcrp
@@ -17,4 +18,4 @@ RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost DJ
 
 USER bcrp
 EXPOSE 8000
-CMD ["gunicorn", "bcrp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -28,11 +28,9 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The django-stubs plugin loads the settings; placeholder URLs keep it from starting the
-# embedded servers (it never connects).
+# The django-stubs plugin loads the settings, which start nothing and connect nowhere.
 typecheck: $(INSTALLED)
-	DATABASE_URL=postgres://typecheck@localhost/typecheck REDIS_URL=redis://localhost:6379/0 \
-		$(VENV)/bin/mypy bcrp partnerships offenders sharing incidents
+	$(VENV)/bin/mypy config bcrp partnerships offenders sharing incidents devtools
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,5 +1,1 @@
-"""Cross-cutting pieces: settings, URLs, the Celery app, the User, the audit trail."""
-
-from bcrp.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The ground floor: the User, the audit trail, crypto, the queue, shared form pieces."""

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 
@@ -43,12 +44,12 @@ def check_redis() -> dict[str, Any]:
 
 
 def check_celery() -> dict[str, Any]:
-    from bcrp.celery import app
-
+    # The project's app (config.celery), which every entry point loads: the ground floor does
+    # not import the wiring above it.
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            replies = app.control.ping(timeout=1.0, connection=conn) or []
+            replies = current_app.control.ping(timeout=1.0, connection=conn) or []
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__, "workers": 0}
     workers = sorted(name for reply in replies for name in reply)

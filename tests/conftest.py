@@ -24,8 +24,8 @@ from django.http import HttpRequest
 from django.test import Client
 
 from bcrp import embedded
-from bcrp.celery import app as celery_app
 from bcrp.models import User
+from config.celery import app as celery_app
 from partnerships.models import Partnership, Role
 from tests.factories import PASSWORD, UserFactory, partnership_make, person_in
 
@@ -40,6 +40,9 @@ TEST_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="bcrp-test-media-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # pytest-django has read the settings already: for unset URLs they name the embedded servers,
+    # which this run brings up (with the development keys) before any test database is made.
+    embedded.ensure_services()
     # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = TEST_MEDIA_ROOT
@@ -51,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     # Stop the embedded servers only if this test run started them.
-    embedded.stop_services(settings.EMBEDDED)
+    embedded.stop_services(embedded.STARTED)
     shutil.rmtree(TEST_MEDIA_ROOT, ignore_errors=True)
 
 
@@ -126,7 +129,7 @@ def celery_worker_process(
             [
                 str(Path(sys.executable).parent / "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "worker",
                 "--pool",
                 "solo",

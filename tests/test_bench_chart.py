@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from sharing.bench_chart import bench_chart_svg
+from devtools.bench_chart import bench_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -137,7 +137,7 @@ def test_a_forgotten_password_link_is_mailed_by_the_worker_and_works(
 
 def _use_broker(url: str) -> None:
     """Point the app's publishers at `url` (forgetting pooled connections to the old one)."""
-    from bcrp.celery import app
+    from config.celery import app
 
     app.conf.broker_url = url
     app._pool = None
@@ -151,7 +151,7 @@ def test_report_with_photos_is_saved_while_the_broker_is_down_and_swept_later(
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from bcrp.celery import app
+    from config.celery import app
     from incidents.models import Incident, IncidentPhoto
     from incidents.tasks import incident_photos_sweep
     from tests.factories import jpeg_bytes

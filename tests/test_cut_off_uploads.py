@@ -254,7 +254,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "bcrp.wsgi",
+                "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -30,8 +30,11 @@ from partnerships.models import Partnership
 from tests.conftest import client_for
 from tests.factories import GalleryFactory, ProfileFactory, membership_of
 
-PROJECT_PACKAGES = ("bcrp", "partnerships", "offenders", "sharing", "incidents")
 ROOT = Path(__file__).resolve().parent.parent
+# Every package of the project (config, bcrp, the apps, devtools), so a new one is walked too.
+PROJECT_PACKAGES = tuple(
+    sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name != "tests")
+)
 # Django's own date and time widgets and fields, which render the locale's format (06/05/2012
 # in en-GB) that a browser's picker cannot read, and its textarea, whose text comes back with
 # CRLF line breaks. Only bcrp.forms and bcrp.widgets build on them.

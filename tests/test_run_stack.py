@@ -344,18 +344,11 @@ def test_site_url_follows_port_unless_it_is_set(tmp_path: Path) -> None:
     """The rule behind links in e-mails; the restart test above follows one from a real e-mail."""
 
     def site_url(**env: str) -> str:
-        # Placeholder service URLs: loading the settings then starts and connects to nothing.
+        # Loading the settings starts and connects to nothing (tests/test_config.py).
         shown = subprocess.run(
             [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
             cwd=BASE_DIR,
-            env=stack_env(
-                tmp_path,
-                0,
-                DJANGO_SETTINGS_MODULE="bcrp.settings",
-                DATABASE_URL="postgres://nobody@localhost/nothing",
-                REDIS_URL="redis://localhost:6379/0",
-                **env,
-            ),
+            env=stack_env(tmp_path, 0, DJANGO_SETTINGS_MODULE="config.settings", **env),
             capture_output=True,
             text=True,
             check=True,

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bcrp.crypto import write_encrypted
 from bcrp.models import User
-from offenders.demo import portrait_jpeg
+from devtools.demo.offenders import portrait_jpeg
 from offenders.images import thumbnail_make
 from offenders.models import (
     Build,

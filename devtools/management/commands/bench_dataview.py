@@ -21,13 +21,13 @@ from django.test import Client
 from guardian.shortcuts import get_objects_for_user
 from tqdm import tqdm
 
-from bcrp.celery import app
+from config.celery import app
+from devtools.bench_chart import bench_chart_svg
+from devtools.network import NetworkSpec, network_seed
 from offenders.models import OffenderProfile
 from partnerships.models import Membership
 from sharing import services
-from sharing.bench_chart import bench_chart_svg
 from sharing.models import ProfileGroupPermission, ProfileUserPermission
-from sharing.network import NetworkSpec, network_seed
 from sharing.selectors import dataview_profiles
 
 PAGES = {

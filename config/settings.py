@@ -1,4 +1,8 @@
-"""Django settings, all from environment variables (see README "Configuration")."""
+"""Django settings, all from environment variables (see README "Configuration").
+
+Importing them starts nothing, connects to nothing and writes nothing: unset DATABASE_URL and
+REDIS_URL name the embedded servers under var/, which the entry points start (bcrp/embedded.py).
+"""
 
 from datetime import timedelta
 from pathlib import Path
@@ -17,12 +21,9 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = embedded.VAR_DIR
 
-# Embedded servers for whatever is not configured; a no-op when both URLs are set.
-EMBEDDED = embedded.ensure_services()
-
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # Production passes DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE); a development machine gets a
-# random key kept under var/ so sessions survive restarts.
+# random key kept under var/ so sessions survive restarts (kept there by the entry points).
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or embedded.local_secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "offenders",
     "sharing",
     "incidents",
+    # Demo data, seeding, `make run` and `make bench`: a production image leaves them out.
+    *(["devtools"] if env_bool("BCRP_DEVTOOLS", True) else []),
 ]
 
 MIDDLEWARE = [
@@ -77,8 +80,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "bcrp.urls"
-WSGI_APPLICATION = "bcrp.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -90,8 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bcrp.context_processors.partnerships",
-                "bcrp.context_processors.critical_bulletins",
+                "config.context_processors.partnerships",
+                "config.context_processors.critical_bulletins",
             ],
         },
     },
@@ -99,7 +102,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL"), conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+        env_str("DATABASE_URL") or embedded.database_url(),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
 # Two test runs on one server (say, two checkouts) each name their own test database.
@@ -107,7 +111,7 @@ if env_str("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_str("REDIS_URL") or embedded.redis_url()
 
 AUTH_USER_MODEL = "bcrp.User"
 AUTHENTICATION_BACKENDS = [
@@ -237,7 +241,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BCRP platform <no-reply@localhost>")
 
 # Images are encrypted at rest with Fernet keys: the first encrypts, all decrypt (rotation).
-# A development machine gets one key kept under var/.
+# A development machine gets one key kept under var/ (by the entry points).
 IMAGE_ENCRYPTION_KEYS = env_list("IMAGE_ENCRYPTION_KEYS") or [embedded.local_image_key()]
 IMAGE_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from sharing.network import NetworkSpec, network_seed
+from devtools.network import NetworkSpec, network_seed
 
 
 class Command(BaseCommand):

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from bcrp.models import address_key
-from incidents.demo import demo_incidents_seed
-from offenders.demo import demo_content_seed
+from devtools.demo.incidents import demo_incidents_seed
+from devtools.demo.offenders import demo_content_seed
 from partnerships import services
 from partnerships.models import Business, Partnership, Premises, Role
 

@@ -82,22 +82,30 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, no_demo: bool, **options: Any) -> None:
         children: dict[str, subprocess.Popen[bytes]] = {}
+        # Started already when run through manage.py; the children inherit the URLs.
+        started = embedded.ensure_services()
         # Until the children run, `kill` (like Ctrl-C) interrupts the step under way, and the
         # cleanup below still runs.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
-            self._run(port, no_demo, children)
+            self._run(port, no_demo, children, started)
         except KeyboardInterrupt:
             raise CommandError(
                 "Interrupted before the platform was serving.", returncode=130
             ) from None
         finally:
             self._stop(children)
-            embedded.stop_services(settings.EMBEDDED)
+            embedded.stop_services(started)
             self.stdout.write("Stopped.")
 
-    def _run(self, port: int, no_demo: bool, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        self._say_services()
+    def _run(
+        self,
+        port: int,
+        no_demo: bool,
+        children: dict[str, subprocess.Popen[bytes]],
+        started: embedded.Started,
+    ) -> None:
+        self._say_services(started)
         if port_in_use(port):
             raise CommandError(
                 f"Port {port} is already in use (is `make run` already running?). "
@@ -161,8 +169,7 @@ class Command(BaseCommand):
                     "above. Everything is stopped."
                 )
 
-    def _say_services(self) -> None:
-        started = settings.EMBEDDED
+    def _say_services(self, started: embedded.Started) -> None:
         for label, key, running, directory in (
             ("PostgreSQL", "DATABASE_URL", started.postgres, embedded.PG_DIR),
             ("Redis", "REDIS_URL", started.redis, embedded.REDIS_DIR),
@@ -192,7 +199,7 @@ class Command(BaseCommand):
         return {
             "web": [
                 os.path.join(bin_dir, "gunicorn"),
-                "bcrp.wsgi",
+                "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
@@ -208,7 +215,7 @@ class Command(BaseCommand):
             "worker": [
                 os.path.join(bin_dir, "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "worker",
                 "--loglevel",
                 "INFO",
@@ -220,7 +227,7 @@ class Command(BaseCommand):
             "beat": [
                 os.path.join(bin_dir, "celery"),
                 "-A",
-                "bcrp",
+                "config",
                 "beat",
                 "--loglevel",
                 "INFO",

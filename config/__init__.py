@@ -1,0 +1,1 @@
+"""Project wiring: settings, URLs, the WSGI and Celery entry points, template context."""

@@ -1,0 +1,1 @@
+"""Synthetic demo content for `seed_demo` and the network seeding: no real people, no real faces."""
