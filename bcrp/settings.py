@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "offenders",
     "sharing",
     "incidents",
+    "photos",
 ]
 
 MIDDLEWARE = [

@@ -20,8 +20,8 @@ from incidents import selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm
 from incidents.models import Incident, IncidentStatus
 from offenders.selectors import profile_owned_by_reference
-from offenders.views import photo_response
 from partnerships.models import Role
+from photos.responses import photo_response
 
 
 class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):

@@ -16,7 +16,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import audit_record, client_ip
-from bcrp.crypto import read_encrypted
 from bcrp.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
@@ -37,9 +36,10 @@ from offenders.forms import (
     PlacementForm,
     ProfileForm,
 )
-from offenders.models import Gallery, OffenderProfile, ProfileStatus, StoredPhoto
+from offenders.models import Gallery, OffenderProfile, ProfileStatus
 from offenders.retention import purge_date
 from partnerships.models import Role
+from photos.responses import photo_response
 
 PROFILES_PER_PAGE = 50
 GALLERY_PER_PAGE = 60
@@ -345,17 +345,6 @@ class ImageActionView(PartnershipMixin, View):
             services.image_delete(image=image, actor=actor, ip=ip)
             messages.success(request, "Photo deleted.")
         return redirect("offenders:profile", slug=slug, pk=image.profile_id)
-
-
-def photo_response(photo: StoredPhoto, *, thumbnail: bool, filename: str) -> HttpResponse:
-    """A stored photo's bytes, decrypted, never cached by browsers or proxies."""
-    if thumbnail and not photo.thumbnail:
-        raise Http404("The thumbnail is still being made.")
-    data = read_encrypted(photo.thumbnail if thumbnail else photo.original)
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 class ImageServeView(PartnershipMixin, View):
