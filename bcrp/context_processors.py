@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from partnerships.bulletins import bulletins_awaiting_acknowledgement
+from bulletins.selectors import bulletins_awaiting_acknowledgement
 from partnerships.selectors import memberships_of_user
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "offenders",
     "sharing",
     "incidents",
+    "bulletins",
     "photos",
 ]
 
@@ -290,7 +291,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=0, minute=15),
     },
     "bulletin-digest-weekly": {
-        "task": "partnerships.tasks.bulletin_digest_weekly",
+        "task": "bulletins.tasks.bulletin_digest_weekly",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
 }
