@@ -32,7 +32,7 @@ lint: $(INSTALLED)
 # embedded servers (it never connects).
 typecheck: $(INSTALLED)
 	DATABASE_URL=postgres://typecheck@localhost/typecheck REDIS_URL=redis://localhost:6379/0 \
-		$(VENV)/bin/mypy bcrp partnerships offenders sharing incidents
+		$(VENV)/bin/mypy bcrp partnerships offenders sharing incidents bulletins photos
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
