@@ -30,7 +30,7 @@ lint: $(INSTALLED)
 
 # The django-stubs plugin loads the settings, which start nothing and connect nowhere.
 typecheck: $(INSTALLED)
-	$(VENV)/bin/mypy config bcrp partnerships offenders sharing incidents devtools
+	$(VENV)/bin/mypy config bcrp photos partnerships offenders sharing incidents bulletins devtools
 
 check: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run

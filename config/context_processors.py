@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
-from partnerships.bulletins import bulletins_awaiting_acknowledgement
+from bulletins.selectors import bulletins_awaiting_acknowledgement
 from partnerships.models import Membership
 from partnerships.selectors import membership_active, memberships_of_user
 

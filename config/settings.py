@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "offenders",
     "sharing",
     "incidents",
+    "bulletins",
+    "photos",
     # Demo data, seeding, `make run` and `make bench`: a production image leaves them out.
     *(["devtools"] if env_bool("BCRP_DEVTOOLS", True) else []),
 ]
@@ -293,7 +295,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=0, minute=15),
     },
     "bulletin-digest-weekly": {
-        "task": "partnerships.tasks.bulletin_digest_weekly",
+        "task": "bulletins.tasks.bulletin_digest_weekly",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
 }

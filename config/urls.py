@@ -43,7 +43,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include("offenders.urls")),
     path("p/<slug:slug>/", include("sharing.urls")),
     path("p/<slug:slug>/", include("incidents.urls")),
-    path("p/<slug:slug>/", include("partnerships.bulletin_urls")),
+    path("p/<slug:slug>/", include("bulletins.urls")),
     path("p/<slug:slug>/", include("incidents.stats_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,7 +21,6 @@ from django.utils import timezone
 from bcrp.crypto import write_encrypted
 from bcrp.models import User
 from devtools.demo.offenders import portrait_jpeg
-from offenders.images import thumbnail_make
 from offenders.models import (
     Build,
     EthnicityCode,
@@ -34,6 +33,7 @@ from offenders.models import (
 )
 from partnerships import services as partnership_services
 from partnerships.models import Partnership, Role
+from photos.images import thumbnail_make
 from sharing.models import SharingConsent
 from sharing.permissions import drift_repair
 

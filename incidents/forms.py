@@ -1,18 +1,20 @@
-"""The phone-first incident form and the review forms."""
+"""The phone-first incident form, the review forms and the statistics' date range."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 
-from bcrp.forms import IsoDateTimeField
+from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
-from incidents.selectors import known_offender_choices, premises_for_reporter
+from incidents.selectors import STATS_TIME_ZONE, known_offender_choices, premises_for_reporter
 from offenders.forms import MultipleFileInput, MultiplePhotoField
 from offenders.models import OffenderProfile
 from partnerships.models import Membership, Premises
@@ -113,3 +115,51 @@ class LinkForm(forms.Form):
     reference = forms.CharField(
         label="Profile reference", max_length=20, help_text="For example WB-00042."
     )
+
+
+MAX_RANGE_DAYS = 10 * 366
+
+
+class StatsRangeForm(forms.Form):
+    """The `from` and `to` dates of the query string (both inclusive)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `from` is a Python keyword, so the fields cannot be declared as class attributes.
+        self.fields["from"] = IsoDateField(label="From")
+        self.fields["to"] = IsoDateField(label="To")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("from"), cleaned.get("to")
+        if date_to and date_to == date.max:
+            raise ValidationError("Choose an earlier end date.")
+        if date_from and date_to:
+            if date_from > date_to:
+                raise ValidationError("The start date must be on or before the end date.")
+            if (date_to - date_from).days > MAX_RANGE_DAYS:
+                raise ValidationError("Choose a range of ten years or less.")
+        return cleaned
+
+
+def stats_default_range(today: date) -> tuple[date, date]:
+    """The last 12 months: this month so far and the 11 whole months before it."""
+    month_index = today.year * 12 + today.month - 1 - 11
+    return date(month_index // 12, month_index % 12 + 1, 1), today
+
+
+def stats_range_parse(query: QueryDict) -> tuple[StatsRangeForm, date, date]:
+    """The form bound to the query string (defaults filled in) and the range to report on.
+
+    An invalid range falls back to the default one; the form carries the errors to show.
+    """
+    default_from, default_to = stats_default_range(timezone.localdate(timezone=STATS_TIME_ZONE))
+    form = StatsRangeForm(
+        {
+            "from": query.get("from") or default_from.isoformat(),
+            "to": query.get("to") or default_to.isoformat(),
+        }
+    )
+    if form.is_valid():
+        return form, form.cleaned_data["from"], form.cleaned_data["to"]
+    return form, default_from, default_to

@@ -7,8 +7,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from offenders.models import OffenderProfile, StoredPhoto
+from offenders.models import OffenderProfile
 from partnerships.models import Business, Partnership, Premises
+from photos.models import StoredPhoto
 
 MAX_PHOTOS_PER_INCIDENT = 6
 

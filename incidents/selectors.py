@@ -1,14 +1,26 @@
 """Reads of incidents: members see only their own reports; administrators and police all of
-their partnership's. Nothing here crosses partnerships: incidents are never shared."""
+their partnership's. Nothing here crosses partnerships: incidents are never shared.
+
+The statistics are aggregates only, of every incident of the partnership except rejected ones;
+hours, weekdays and months are UK local time (Europe/London), whatever time zone happens to be
+active for the request.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from incidents.models import Incident, IncidentOffender, IncidentPhoto
+from django.db.models import Count, DateField, DecimalField, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
+
+from incidents.models import Category, Incident, IncidentOffender, IncidentPhoto, IncidentStatus
 from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible
-from partnerships.models import Membership, Premises, Role
+from partnerships.models import Membership, Partnership, Premises, Role
 from partnerships.selectors import premises_for
 
 
@@ -76,4 +88,167 @@ def incidents_of_profile(membership: Membership, profile: OffenderProfile) -> Qu
         .filter(offender_links__profile=profile)
         .select_related("premises")
         .order_by("-occurred_at")
+    )
+
+
+# Statistics
+
+# UK schemes: a shop's "busy hour" is the hour on the shop's clock, in summer and in winter.
+STATS_TIME_ZONE = ZoneInfo("Europe/London")
+TOP_PREMISES = 15
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+OTHER_PREMISES = "Other premises"
+NO_PREMISES = "No premises given"
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One bar (or point) of a chart: how many incidents, and what they cost."""
+
+    key: str
+    label: str
+    incidents: int
+    value_lost: Decimal
+    value_recovered: Decimal
+
+
+@dataclass(frozen=True)
+class IncidentStats:
+    date_from: date
+    date_to: date
+    total: StatsRow
+    by_category: list[StatsRow]
+    by_premises: list[StatsRow]
+    by_hour: list[StatsRow]
+    by_weekday: list[StatsRow]
+    by_month: list[StatsRow]
+
+    def dimensions(self) -> list[tuple[str, list[StatsRow]]]:
+        return [
+            ("total", [self.total]),
+            ("category", self.by_category),
+            ("premises", self.by_premises),
+            ("hour", self.by_hour),
+            ("weekday", self.by_weekday),
+            ("month", self.by_month),
+        ]
+
+
+def _incidents_counted(
+    partnership: Partnership, date_from: date, date_to: date
+) -> QuerySet[Incident]:
+    start = datetime.combine(date_from, time.min, tzinfo=STATS_TIME_ZONE)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=STATS_TIME_ZONE)
+    return (
+        Incident.objects.filter(
+            partnership=partnership, occurred_at__gte=start, occurred_at__lt=end
+        )
+        .exclude(status=IncidentStatus.REJECTED)
+        .order_by()
+    )
+
+
+def _money(field: str) -> Coalesce:
+    return Coalesce(
+        Sum(field), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+
+
+MEASURES = {
+    "incidents": Count("id"),
+    "value_lost": _money("value_lost"),
+    "value_recovered": _money("value_recovered"),
+}
+
+
+def _grouped(queryset: QuerySet[Incident], *keys: str) -> list[dict[str, Any]]:
+    """One SQL GROUP BY: the measures for each distinct value of `keys`."""
+    return list(queryset.values(*keys).annotate(**MEASURES).order_by())
+
+
+def _row(key: str, label: str, group: dict[str, Any] | None) -> StatsRow:
+    if group is None:
+        return StatsRow(key, label, 0, ZERO, ZERO)
+    return StatsRow(key, label, group["incidents"], group["value_lost"], group["value_recovered"])
+
+
+def _premises_label(group: dict[str, Any]) -> str:
+    business, name = group["premises__business__name"], group["premises__name"]
+    return f"{business}, {name} ({group['premises__postcode']})"
+
+
+def _premises_rows(groups: list[dict[str, Any]]) -> list[StatsRow]:
+    """The busiest premises one by one, the rest as one "Other" bar, then "No premises given"."""
+    unknown = next((g for g in groups if g["premises"] is None), None)
+    named = sorted(
+        (g for g in groups if g["premises"] is not None),
+        key=lambda g: (-g["incidents"], g["premises__business__name"], g["premises__name"]),
+    )
+    rows = [_row(str(g["premises"]), _premises_label(g), g) for g in named[:TOP_PREMISES]]
+    rest = named[TOP_PREMISES:]
+    if rest:
+        rows.append(
+            StatsRow(
+                "other",
+                f"{OTHER_PREMISES} ({len(rest)})",
+                sum(g["incidents"] for g in rest),
+                sum((g["value_lost"] for g in rest), ZERO),
+                sum((g["value_recovered"] for g in rest), ZERO),
+            )
+        )
+    if unknown is not None:
+        rows.append(_row("none", NO_PREMISES, unknown))
+    return rows
+
+
+def _months(date_from: date, date_to: date) -> list[date]:
+    first, last = date_from.year * 12 + date_from.month - 1, date_to.year * 12 + date_to.month - 1
+    return [date(index // 12, index % 12 + 1, 1) for index in range(first, last + 1)]
+
+
+def incident_stats(*, partnership: Partnership, date_from: date, date_to: date) -> IncidentStats:
+    """Every aggregate of the statistics page, in six queries whatever the number of incidents."""
+    counted = _incidents_counted(partnership, date_from, date_to)
+    tz = STATS_TIME_ZONE
+
+    total = counted.aggregate(**MEASURES)
+    by_category = {g["category"]: g for g in _grouped(counted, "category")}
+    by_hour = {
+        g["hour"]: g
+        for g in _grouped(counted.annotate(hour=ExtractHour("occurred_at", tzinfo=tz)), "hour")
+    }
+    by_weekday = {
+        g["weekday"]: g
+        for g in _grouped(
+            counted.annotate(weekday=ExtractIsoWeekDay("occurred_at", tzinfo=tz)), "weekday"
+        )
+    }
+    by_month = {
+        g["month"]: g
+        for g in _grouped(
+            counted.annotate(month=TruncMonth("occurred_at", output_field=DateField(), tzinfo=tz)),
+            "month",
+        )
+    }
+    premises = _grouped(
+        counted, "premises", "premises__name", "premises__postcode", "premises__business__name"
+    )
+
+    return IncidentStats(
+        date_from=date_from,
+        date_to=date_to,
+        total=_row("all", f"{date_from.isoformat()} to {date_to.isoformat()}", total),
+        by_category=[
+            _row(value, str(label), by_category.get(value)) for value, label in Category.choices
+        ],
+        by_premises=_premises_rows(premises),
+        by_hour=[_row(f"{hour:02d}:00", f"{hour:02d}:00", by_hour.get(hour)) for hour in range(24)],
+        by_weekday=[
+            _row(name, name, by_weekday.get(number)) for number, name in enumerate(WEEKDAYS, 1)
+        ],
+        by_month=[
+            _row(month.strftime("%Y-%m"), month.strftime("%b %Y"), by_month.get(month))
+            for month in _months(date_from, date_to)
+        ],
     )

@@ -25,9 +25,9 @@ from incidents.models import (
     OffenderRole,
 )
 from offenders import services as offender_services
-from offenders.images import PreparedImage, image_prepare
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Membership, Premises, Role
+from photos.images import PreparedImage, image_prepare
 
 if TYPE_CHECKING:
     from bcrp.models import User

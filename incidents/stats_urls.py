@@ -1,12 +1,13 @@
-"""Incident statistics under /p/<slug>/: the page and its CSV download."""
+"""Incident statistics under /p/<slug>/: the page and its CSV download. A URL module of its own
+(the views are in incidents.views) so their names keep the `stats` namespace."""
 
 from django.urls import path
 
-from incidents import stats
+from incidents import views
 
 app_name = "stats"
 
 urlpatterns = [
-    path("stats/", stats.StatsView.as_view(), name="page"),
-    path("stats.csv", stats.StatsCsvView.as_view(), name="csv"),
+    path("stats/", views.StatsView.as_view(), name="page"),
+    path("stats.csv", views.StatsCsvView.as_view(), name="csv"),
 ]

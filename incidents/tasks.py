@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 
 from incidents.models import IncidentPhoto
-from offenders.services import photos_requeue, thumbnail_process
+from photos.services import photos_requeue, thumbnail_process
 
 SWEEP_AFTER = timedelta(minutes=2)
 

@@ -1,13 +1,15 @@
-"""Incident pages: report, my reports / review queue, an incident, its photos, review actions."""
+"""Incident pages: report, my reports / review queue, an incident, its photos, review actions,
+and the statistics page with its CSV download."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -15,13 +17,13 @@ from django.views.generic import FormView, TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
 from bcrp.audit import audit_record, client_ip
-from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
+from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
 from incidents import selectors, services
-from incidents.forms import IncidentForm, LinkForm, RejectForm
+from incidents.forms import IncidentForm, LinkForm, RejectForm, stats_range_parse
 from incidents.models import Incident, IncidentStatus
 from offenders.selectors import profile_owned_by_reference
-from offenders.views import photo_response
 from partnerships.models import Role
+from photos.responses import photo_response
 
 
 class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
@@ -197,3 +199,98 @@ class ProfileFromPhotoView(PartnershipMixin, View):
         profile = services.profile_from_photo(photo=photo, actor=self.actor, ip=client_ip(request))
         messages.success(request, f"{profile.reference} created as ID sought from the photo.")
         return redirect("offenders:profile", slug=slug, pk=profile.pk)
+
+
+def _chart_series(rows: list[selectors.StatsRow]) -> dict[str, list[Any]]:
+    return {
+        "labels": [row.label for row in rows],
+        "incidents": [row.incidents for row in rows],
+        "value_lost": [str(row.value_lost) for row in rows],
+        "value_recovered": [str(row.value_recovered) for row in rows],
+    }
+
+
+def stats_chart_data(stats: selectors.IncidentStats) -> dict[str, dict[str, list[Any]]]:
+    """What static/js/stats.js draws, embedded in the page with `json_script`."""
+    return {name: _chart_series(rows) for name, rows in stats.dimensions() if name != "total"}
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def stats_csv_write(stats: selectors.IncidentStats, out: Any) -> None:
+    """One long table: a row per bar of every chart, plus the total over the range."""
+    writer = csv.writer(out)
+    writer.writerow(["dimension", "key", "incidents", "value_lost", "value_recovered"])
+    for dimension, rows in stats.dimensions():
+        for row in rows:
+            key = row.key if dimension in {"hour", "month"} else row.label
+            writer.writerow(
+                [dimension, _csv_safe(key), row.incidents, row.value_lost, row.value_recovered]
+            )
+
+
+# Each chart of the page: its name in the embedded data, its heading, its table's first column.
+CHARTS = (
+    ("month", "Losses by month", "Month"),
+    ("category", "Incidents by category", "Category"),
+    ("premises", "Incidents by premises", "Premises"),
+    ("hour", "Incidents by hour of day", "Hour starting"),
+    ("weekday", "Incidents by day of week", "Day"),
+)
+
+
+class StatsView(PartnershipMixin, TemplateView):
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "incidents/stats.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form, date_from, date_to = stats_range_parse(self.request.GET)
+        stats = selectors.incident_stats(
+            partnership=self.partnership, date_from=date_from, date_to=date_to
+        )
+        range_query = QueryDict(mutable=True)
+        range_query.update({"from": date_from.isoformat(), "to": date_to.isoformat()})
+        rows = dict(stats.dimensions())
+        context.update(
+            form=form,
+            stats=stats,
+            charts=[
+                {"name": name, "title": title, "key_header": header, "rows": rows[name]}
+                for name, title, header in CHARTS
+            ],
+            chart_data=stats_chart_data(stats),
+            range_query=range_query.urlencode(),
+        )
+        return context
+
+
+class StatsCsvView(PartnershipMixin, View):
+    allowed_roles = ADMIN_AND_POLICE
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        form, date_from, date_to = stats_range_parse(request.GET)
+        if not form.is_valid():
+            return HttpResponse(
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        stats = selectors.incident_stats(
+            partnership=self.partnership, date_from=date_from, date_to=date_to
+        )
+        filename = f"{self.partnership.slug}-incident-statistics.csv"
+        response = HttpResponse(
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+        # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
+        response.write("\ufeff")
+        stats_csv_write(stats, response)
+        return response

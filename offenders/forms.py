@@ -1,4 +1,4 @@
-"""Forms for profiles, galleries, placements and photo uploads."""
+"""Forms for profiles, galleries, placements, photo uploads, notices and subject access exports."""
 
 from __future__ import annotations
 
@@ -245,3 +245,7 @@ class AppealForm(forms.ModelForm[Exclusion]):
         if cleaned.get("appeal_outcome") and not cleaned.get("appeal_decided_on"):
             self.add_error("appeal_decided_on", "Give the date of the decision.")
         return cleaned
+
+
+class ExportRequestForm(forms.Form):
+    request_reference = forms.CharField(label="Request reference", max_length=80, required=False)

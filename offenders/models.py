@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from partnerships.models import Partnership
+from photos.models import StoredPhoto
 
 ADULT_AGE = 18
 # Nobody is older: a date of birth further back is a mistyped year (0011 for 2011).
@@ -316,24 +317,6 @@ class GalleryPlacement(models.Model):
 
 
 MAX_IMAGES_PER_PROFILE = 10
-
-
-class StoredPhoto(models.Model):
-    """A photo re-encoded without metadata, stored encrypted, and addressed only by `token`,
-    a random string, so that nothing in a photo URL can be guessed."""
-
-    token = models.CharField(max_length=43, unique=True, editable=False)
-    original = models.CharField("stored image", max_length=200, editable=False)
-    thumbnail = models.CharField("stored thumbnail", max_length=200, blank=True, editable=False)
-    sha256 = models.CharField("SHA-256 of the upload", max_length=64, editable=False)
-    phash = models.BigIntegerField("perceptual hash", null=True, blank=True, editable=False)
-    width = models.PositiveIntegerField("width")
-    height = models.PositiveIntegerField("height")
-    created_at = models.DateTimeField("uploaded", default=timezone.now)
-    processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
-
-    class Meta:
-        abstract = True
 
 
 class OffenderImage(StoredPhoto):

@@ -23,7 +23,7 @@ from offenders.models import (
     ProfileStatus,
     SubjectAccessExport,
 )
-from offenders.services import image_files_delete_unused
+from photos.services import photo_files_delete_unused
 from sharing.locks import partnerships_lock_all
 from sharing.permissions import profiles_sync
 
@@ -147,7 +147,7 @@ def retention_purge(now: datetime | None = None) -> int:
         OffenderProfile.objects.filter(pk__in=ids).delete()
 
         def delete_files() -> None:
-            image_files_delete_unused(files)
+            photo_files_delete_unused(OffenderImage, files)
             for name in exports:
                 default_storage.delete(name)
 

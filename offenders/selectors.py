@@ -9,7 +9,7 @@ without a sharing agreement.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -25,6 +25,7 @@ from offenders.models import (
     Exclusion,
     Gallery,
     GalleryPlacement,
+    NoticeKind,
     NoticeStatus,
     OffenderImage,
     OffenderProfile,
@@ -193,6 +194,41 @@ def member_gallery(
         )
         .prefetch_related(_primary_images(), notices_prefetch())
         .order_by("last_name", "first_name", "id")
+    )
+
+
+def _circulated_names(partnership: Partnership) -> QuerySet[OffenderProfile]:
+    # Names only: nothing else a member may not see at the till is even loaded.
+    return (
+        OffenderProfile.objects.filter(circulated_q(partnership))
+        .only("pk", "first_name", "last_name")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def circulated_id_sought_since(
+    *, partnership: Partnership, since: datetime
+) -> QuerySet[OffenderProfile]:
+    """Circulated profiles added as ID sought since `since` (names only)."""
+    return _circulated_names(partnership).filter(
+        status=ProfileStatus.ID_SOUGHT, created_at__gte=since
+    )
+
+
+def circulated_excluded_since(
+    *, partnership: Partnership, since: datetime
+) -> QuerySet[OffenderProfile]:
+    """Circulated profiles served an exclusion notice (still in force) since `since` (names
+    only)."""
+    return _circulated_names(partnership).filter(
+        Exists(
+            Exclusion.objects.filter(
+                profile=OuterRef("pk"),
+                kind=NoticeKind.EXCLUSION,
+                status=NoticeStatus.ACTIVE,
+                created_at__gte=since,
+            )
+        )
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
@@ -15,9 +15,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from bcrp.audit import audit_record
-from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.crypto import write_encrypted
 from bcrp.queue import enqueue_on_commit
-from offenders.images import image_prepare, thumbnail_make
 from offenders.models import (
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
@@ -35,6 +34,8 @@ from offenders.models import (
 )
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
+from photos.images import image_prepare
+from photos.services import photo_files_delete_unused, thumbnail_process
 from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
@@ -271,38 +272,6 @@ def image_add(
     return image
 
 
-def photos_requeue(model: Any, task: Any, older_than: timedelta) -> int:
-    """Queue `task` again for every photo row (offender or incident photo) still without a
-    thumbnail after `older_than`: its first task was lost with the broker or a worker."""
-    stale = model.objects.filter(
-        processed_at=None, created_at__lt=timezone.now() - older_than
-    ).values_list("pk", flat=True)
-    count = 0
-    for pk in stale.iterator():
-        task.delay(pk)
-        count += 1
-    return count
-
-
-def thumbnail_process(model: Any, pk: int) -> bool:
-    """Make the thumbnail of one stored photo row (offender or incident photo).
-
-    Idempotent: a conditional UPDATE claims the row, so two workers never both keep one; True
-    only for the call that made it.
-    """
-    photo = model.objects.filter(pk=pk, processed_at=None).first()
-    if photo is None:
-        return False
-    thumb = thumbnail_make(read_encrypted(photo.original))
-    stored = write_encrypted(photo.original.replace(".original.bin", ".thumb.bin"), thumb)
-    claimed = model.objects.filter(pk=pk, processed_at=None).update(
-        thumbnail=stored, processed_at=timezone.now()
-    )
-    if not claimed:
-        default_storage.delete(stored)
-    return bool(claimed)
-
-
 def image_process_now(image_id: int) -> bool:
     return thumbnail_process(OffenderImage, image_id)
 
@@ -349,18 +318,6 @@ def image_move(*, image: OffenderImage, offset: int, actor: User, ip: str | None
     )
 
 
-def image_files_delete_unused(names: set[str]) -> None:
-    """Delete stored photo files that no OffenderImage row uses any more (seeded networks share
-    one stored portrait between many rows, so a file goes only with its last row)."""
-    if not names:
-        return
-    used = set(
-        OffenderImage.objects.filter(original__in=names).values_list("original", flat=True)
-    ) | set(OffenderImage.objects.filter(thumbnail__in=names).values_list("thumbnail", flat=True))
-    for name in names - used:
-        default_storage.delete(name)
-
-
 @transaction.atomic
 def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
     profile = OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
@@ -380,7 +337,7 @@ def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) ->
         ip=ip,
         detail={"image_id": image_id},
     )
-    transaction.on_commit(lambda: image_files_delete_unused(files))
+    transaction.on_commit(lambda: photo_files_delete_unused(OffenderImage, files))
 
 
 def images_rotate_keys(*, progress: Any = None) -> int:

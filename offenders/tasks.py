@@ -7,7 +7,8 @@ from celery import shared_task
 from offenders.exports import export_build, exports_sweep
 from offenders.models import OffenderImage
 from offenders.retention import retention_run
-from offenders.services import exclusions_lapse, image_process_now, photos_requeue
+from offenders.services import exclusions_lapse, image_process_now
+from photos.services import photos_requeue
 
 SWEEP_AFTER = timedelta(minutes=5)
 

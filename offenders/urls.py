@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from offenders import export_views, views
+from offenders import views
 
 app_name = "offenders"
 
@@ -24,13 +24,13 @@ urlpatterns = [
     path("profiles/<int:pk>/photos/", views.ProfileImagesView.as_view(), name="profile-images"),
     path(
         "profiles/<int:pk>/export/",
-        export_views.ExportRequestView.as_view(),
+        views.ExportRequestView.as_view(),
         name="profile-export",
     ),
-    path("exports/<token:token>/", export_views.ExportView.as_view(), name="export"),
+    path("exports/<token:token>/", views.ExportView.as_view(), name="export"),
     path(
         "exports/<token:token>/download/",
-        export_views.ExportDownloadView.as_view(),
+        views.ExportDownloadView.as_view(),
         name="export-download",
     ),
     path(

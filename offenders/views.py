@@ -1,4 +1,5 @@
-"""Pages for offender profiles, galleries and photos; all reads go through offenders.selectors."""
+"""Pages for offender profiles, galleries, photos, notices and subject access exports; all reads go
+through offenders.selectors."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import audit_record, client_ip
-from bcrp.crypto import read_encrypted
 from bcrp.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
@@ -28,18 +28,26 @@ from bcrp.tenancy import (
 )
 from incidents.selectors import incidents_of_profile
 from offenders import selectors, services
-from offenders.exports import EXPORT_KEEP_DAYS
+from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.forms import (
     AppealForm,
+    ExportRequestForm,
     GalleryForm,
     NoticeForm,
     PhotoUploadForm,
     PlacementForm,
     ProfileForm,
 )
-from offenders.models import Gallery, OffenderProfile, ProfileStatus, StoredPhoto
+from offenders.models import (
+    ExportStatus,
+    Gallery,
+    OffenderProfile,
+    ProfileStatus,
+    SubjectAccessExport,
+)
 from offenders.retention import purge_date
 from partnerships.models import Role
+from photos.responses import photo_response
 
 PROFILES_PER_PAGE = 50
 GALLERY_PER_PAGE = 60
@@ -347,17 +355,6 @@ class ImageActionView(PartnershipMixin, View):
         return redirect("offenders:profile", slug=slug, pk=image.profile_id)
 
 
-def photo_response(photo: StoredPhoto, *, thumbnail: bool, filename: str) -> HttpResponse:
-    """A stored photo's bytes, decrypted, never cached by browsers or proxies."""
-    if thumbnail and not photo.thumbnail:
-        raise Http404("The thumbnail is still being made.")
-    data = read_encrypted(photo.thumbnail if thumbnail else photo.original)
-    response = HttpResponse(data, content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 class ImageServeView(PartnershipMixin, View):
     """The only way to a photo's bytes: same rule as the pages, never cached, no guessable id."""
 
@@ -576,3 +573,83 @@ class NoticeView(PartnershipMixin, TemplateView):
             return self.render_to_response(self.get_context_data(appeal_form=form), status=400)
         messages.success(request, "Appeal recorded.")
         return redirect("offenders:notice", slug=slug, pk=pk)
+
+
+# Subject access exports: ask for one from a profile, watch it being built, download it.
+
+
+class ExportRequestView(ProfileMixin, View):
+    """POST from the owning partnership's profile page: queue an export and go and watch it."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["post"]
+    owned_only = True
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        profile = self.get_profile()
+        form = ExportRequestForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The request reference can be at most 80 characters.")
+            return redirect(self.profile_url())
+        export = export_request(
+            profile=profile,
+            request_reference=form.cleaned_data["request_reference"],
+            actor=self.actor,
+            ip=client_ip(request),
+        )
+        return redirect("offenders:export", slug=self.partnership.slug, token=export.token)
+
+
+class ExportMixin(PartnershipMixin):
+    allowed_roles = ADMIN_ONLY
+
+    def get_export(self) -> SubjectAccessExport:
+        export = selectors.export_of(self.membership, self.kwargs["token"])  # type: ignore[attr-defined]
+        if export is None:
+            raise Http404("No such export.")
+        return export
+
+
+class ExportView(ExportMixin, TemplateView):
+    """The export's progress, polled by htmx until it is ready, then the download link."""
+
+    template_name = "offenders/export.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return ["offenders/_export_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        export = self.get_export()
+        context.update(
+            export=export,
+            profile=export.profile,
+            working=export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+            keep_days=EXPORT_KEEP_DAYS,
+        )
+        return context
+
+
+class ExportDownloadView(ExportMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        export = self.get_export()
+        if export.status != ExportStatus.READY:
+            raise Http404("This export is not ready.")
+        response = HttpResponse(export_read(export), content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="subject-access-{export.profile.reference}.zip"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        audit_record(
+            action="profile.export_download",
+            actor=self.actor,
+            partnership=self.partnership,
+            target=export.profile,
+            ip=client_ip(request),
+            detail={"export_id": export.pk},
+        )
+        return response

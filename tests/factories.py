@@ -131,6 +131,7 @@ def incident_reported(membership: Membership, *, photos: int = 0, **fields: Any)
 
     from incidents.models import IncidentPhoto
     from incidents.services import incident_submit
+    from photos.services import thumbnail_process
 
     values = {
         "occurred_at": timezone.now(),
@@ -150,5 +151,5 @@ def incident_reported(membership: Membership, *, photos: int = 0, **fields: Any)
         ],
     )
     for photo in IncidentPhoto.objects.filter(incident=incident):
-        offender_services.thumbnail_process(IncidentPhoto, photo.pk)
+        thumbnail_process(IncidentPhoto, photo.pk)
     return incident

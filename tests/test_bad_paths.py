@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import get_resolver
 
 from bcrp.models import User
-from partnerships.bulletins import bulletin_post
+from bulletins.services import bulletin_post
 from partnerships.models import Partnership
 from sharing.models import SharingConsent
 from tests.conftest import client_for

@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bcrp.models import AuditEvent, User
+from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
+from bulletins.services import bulletin_post, digest_send
+from bulletins.tasks import bulletin_digest_weekly
 from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
-from partnerships.bulletins import bulletin_post, digest_send
-from partnerships.models import Bulletin, BulletinAcknowledgement, BulletinDigest, Partnership, Role
+from partnerships.models import Partnership, Role
 from partnerships.services import membership_end
-from partnerships.tasks import bulletin_digest_weekly
 from tests.conftest import client_for
 from tests.factories import GalleryFactory, ProfileFactory, membership_of, person_in
 

@@ -135,6 +135,38 @@ def test_a_forgotten_password_link_is_mailed_by_the_worker_and_works(
     assert signed_in.login(request=HttpRequest(), username=person.email, password=new)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_the_weekly_digest_beat_asks_for(
+    celery_worker_process: dict[str, Any],
+) -> None:
+    from django.conf import settings
+
+    from bulletins.models import BulletinDigest
+    from config.celery import app
+    from offenders import services as offender_services
+    from offenders.models import ProfileStatus
+    from tests.factories import GalleryFactory, ProfileFactory
+
+    partnership = partnership_make("hotel", "Hotel BCRP")
+    admin = person_in(partnership, Role.ADMIN)
+    person_in(partnership, Role.MEMBER, email="tills@hotel.example.org")
+    sought = ProfileFactory(
+        partnership=partnership,
+        first_name="Sid",
+        last_name="Sought",
+        status=ProfileStatus.ID_SOUGHT,
+    )
+    offender_services.placement_add(
+        profile=sought, gallery=GalleryFactory(partnership=partnership), actor=admin
+    )
+    # What beat sends on Monday morning: the task by the name in its schedule.
+    app.send_task(settings.CELERY_BEAT_SCHEDULE["bulletin-digest-weekly"]["task"])
+    sent = wait_for(lambda: BulletinDigest.objects.filter(partnership=partnership).first())
+    assert sent, celery_worker_process["log"].read_text()
+    body = "".join(path.read_text() for path in celery_worker_process["mail_dir"].glob("*.log"))
+    assert "tills@hotel.example.org" in body and "Sid Sought" in body
+
+
 def _use_broker(url: str) -> None:
     """Point the app's publishers at `url` (forgetting pooled connections to the old one)."""
     from config.celery import app

@@ -26,8 +26,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from bcrp.models import AuditEvent, User
+from bulletins.models import Bulletin
 from incidents.models import Incident, IncidentPhoto
-from partnerships.models import Bulletin, Partnership, Role
+from partnerships.models import Partnership, Role
 from tests.conftest import TEST_MEDIA_ROOT, _test_database_url, client_for
 from tests.factories import jpeg_bytes, person_in
 

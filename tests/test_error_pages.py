@@ -14,8 +14,9 @@ from django.test import RequestFactory
 from django.views.defaults import server_error
 
 from bcrp.models import User
-from partnerships.bulletins import bulletin_post
-from partnerships.models import Bulletin, Partnership, Role
+from bulletins.models import Bulletin
+from bulletins.services import bulletin_post
+from partnerships.models import Partnership, Role
 from tests.conftest import client_for
 from tests.factories import ProfileFactory, membership_of, partnership_make, person_in
 from tests.test_browser_sharing import log_in

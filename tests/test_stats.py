@@ -22,8 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bcrp.models import User
+from incidents.forms import stats_default_range
 from incidents.models import Category, Incident, IncidentStatus
-from incidents.stats import TOP_PREMISES, WEEKDAYS, incident_stats, stats_default_range
+from incidents.selectors import TOP_PREMISES, WEEKDAYS, incident_stats
 from partnerships.models import Partnership, Premises, Role
 from tests.conftest import client_for
 from tests.factories import PASSWORD, BusinessFactory, PremisesFactory, partnership_make, person_in

@@ -16,10 +16,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bcrp.models import User
 from bcrp.tenancy import PartnershipMixin
+from bulletins.services import bulletin_post
 from offenders import services as offender_services
 from offenders.exports import export_build, export_request
 from partnerships import services
-from partnerships.bulletins import bulletin_post
 from partnerships.models import Partnership, Role
 from tests.conftest import client_for
 from tests.factories import (

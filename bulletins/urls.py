@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from partnerships import bulletin_views as views
+from bulletins import views
 
 app_name = "bulletins"
 

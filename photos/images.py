@@ -64,7 +64,7 @@ def _looks_disguised(data: bytes) -> bool:
     return zipfile.is_zipfile(io.BytesIO(data)) or b"%PDF-" in data[:1024]
 
 
-def image_prepare(upload: UploadedFile) -> PreparedImage:
+def image_prepare(upload: UploadedFile[bytes]) -> PreparedImage:
     """Validate an upload and return it re-encoded; raises ValidationError a person can act on."""
     name = upload.name or "The file"
     max_bytes = settings.IMAGE_MAX_UPLOAD_BYTES

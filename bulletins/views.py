@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,18 +15,11 @@ from django.views.generic import FormView, TemplateView
 
 from bcrp.audit import client_ip
 from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
-from bcrp.widgets import NormalisedTextarea
-from partnerships import bulletins
-from partnerships.models import Bulletin, Role
+from bulletins import selectors, services
+from bulletins.forms import BulletinForm
+from partnerships.models import Role
 
 BULLETINS_PER_PAGE = 25
-
-
-class BulletinForm(forms.ModelForm[Bulletin]):
-    class Meta:
-        model = Bulletin
-        fields = ("title", "body", "critical")
-        widgets = {"body": NormalisedTextarea(attrs={"rows": 8})}
 
 
 class BulletinListView(PartnershipMixin, TemplateView):
@@ -37,7 +29,7 @@ class BulletinListView(PartnershipMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["page"] = Paginator(
-            bulletins.bulletins_for(self.membership), BULLETINS_PER_PAGE
+            selectors.bulletins_for(self.membership), BULLETINS_PER_PAGE
         ).get_page(self.request.GET.get("page"))
         return context
 
@@ -48,7 +40,7 @@ class BulletinDetailView(PartnershipMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        bulletin = get_object_or_404(bulletins.bulletins_for(self.membership), pk=self.kwargs["pk"])
+        bulletin = get_object_or_404(selectors.bulletins_for(self.membership), pk=self.kwargs["pk"])
         context["bulletin"] = bulletin
         context["may_acknowledge"] = (
             bulletin.critical
@@ -57,8 +49,8 @@ class BulletinDetailView(PartnershipMixin, TemplateView):
         )
         context["show_readers"] = bulletin.critical and self.membership.role == Role.ADMIN
         if context["show_readers"]:
-            context["acknowledgements"] = bulletins.bulletin_acknowledgements(bulletin)
-            context["unacknowledged"] = bulletins.bulletin_unacknowledged_members(bulletin)
+            context["acknowledgements"] = selectors.bulletin_acknowledgements(bulletin)
+            context["unacknowledged"] = selectors.bulletin_unacknowledged_members(bulletin)
         return context
 
 
@@ -69,9 +61,9 @@ class BulletinAcknowledgeView(PartnershipMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        bulletin = get_object_or_404(bulletins.bulletins_for(self.membership), pk=pk)
+        bulletin = get_object_or_404(selectors.bulletins_for(self.membership), pk=pk)
         try:
-            bulletins.bulletin_acknowledge(
+            services.bulletin_acknowledge(
                 bulletin=bulletin, membership=self.membership, ip=client_ip(request)
             )
         except ValidationError as error:
@@ -88,7 +80,7 @@ class BulletinPostView(PartnershipMixin, FormView[BulletinForm]):
 
     def form_valid(self, form: BulletinForm) -> HttpResponse:
         try:
-            bulletin = bulletins.bulletin_post(
+            bulletin = services.bulletin_post(
                 partnership=self.partnership,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],

@@ -1,6 +1,5 @@
-"""Bulletins: alerts administrators post to their partnership, the acknowledgements critical ones
-need, and the weekly members' digest of newly circulated profiles. Selectors first, then services.
-"""
+"""Writes for bulletins: posting, a member's acknowledgement, and the weekly members' digest of
+newly circulated profiles; each one audited."""
 
 from __future__ import annotations
 
@@ -11,121 +10,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from bcrp.audit import audit_record
-from offenders.models import Exclusion, NoticeKind, NoticeStatus, OffenderProfile, ProfileStatus
-from offenders.selectors import circulated_q
-from partnerships.models import (
-    Bulletin,
-    BulletinAcknowledgement,
-    BulletinDigest,
-    Membership,
-    Partnership,
-    Role,
-)
+from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
+from bulletins.selectors import digest_recipients
+from offenders.models import OffenderProfile
+from offenders.selectors import circulated_excluded_since, circulated_id_sought_since
+from partnerships.models import Membership, Partnership, Role
 
 if TYPE_CHECKING:
     from bcrp.models import User
 
 DIGEST_PERIOD = timedelta(days=7)
-
-
-# Selectors
-
-
-def bulletins_for(membership: Membership) -> QuerySet[Bulletin]:
-    """The partnership's bulletins, newest first, each with `acknowledged_at`: when this
-    person confirmed reading it, or None."""
-    return (
-        Bulletin.objects.select_related("created_by")
-        .filter(partnership_id=membership.partnership_id)
-        .annotate(
-            acknowledged_at=Subquery(
-                BulletinAcknowledgement.objects.filter(
-                    bulletin=OuterRef("pk"), user_id=membership.user_id
-                ).values("acknowledged_at")[:1]
-            )
-        )
-        .order_by("-created_at", "-id")
-    )
-
-
-def bulletins_awaiting_acknowledgement(membership: Membership) -> QuerySet[Bulletin]:
-    """Critical bulletins a member has not yet confirmed reading (none for other roles)."""
-    if membership.role != Role.MEMBER:
-        return Bulletin.objects.none()
-    return (
-        Bulletin.objects.filter(partnership_id=membership.partnership_id, critical=True)
-        .filter(
-            ~Exists(
-                BulletinAcknowledgement.objects.filter(
-                    bulletin=OuterRef("pk"), user_id=membership.user_id
-                )
-            )
-        )
-        .only("pk", "title")
-        .order_by("-created_at", "-id")
-    )
-
-
-def bulletin_acknowledgements(bulletin: Bulletin) -> QuerySet[BulletinAcknowledgement]:
-    return BulletinAcknowledgement.objects.select_related("user").filter(bulletin=bulletin)
-
-
-def bulletin_unacknowledged_members(bulletin: Bulletin) -> QuerySet[Membership]:
-    """Active members (the member role) of the bulletin's partnership who have not
-    acknowledged it."""
-    return (
-        Membership.objects.select_related("user", "business")
-        .filter(partnership_id=bulletin.partnership_id, role=Role.MEMBER, ended_at=None)
-        .filter(
-            ~Exists(
-                BulletinAcknowledgement.objects.filter(bulletin=bulletin, user=OuterRef("user"))
-            )
-        )
-        .order_by("user__full_name", "user__email")
-    )
-
-
-def digest_recipients(partnership: Partnership) -> QuerySet[Membership]:
-    return Membership.objects.select_related("user").filter(
-        partnership=partnership, role=Role.MEMBER, ended_at=None, user__is_active=True
-    )
-
-
-def _digest_profiles(partnership: Partnership) -> QuerySet[OffenderProfile]:
-    # Names only: nothing else a member may not see at the till is even loaded.
-    return (
-        OffenderProfile.objects.filter(circulated_q(partnership))
-        .only("pk", "first_name", "last_name")
-        .order_by("last_name", "first_name", "pk")
-    )
-
-
-def digest_id_sought(partnership: Partnership, *, since: datetime) -> QuerySet[OffenderProfile]:
-    """Circulated profiles added as ID sought since `since`."""
-    return _digest_profiles(partnership).filter(
-        status=ProfileStatus.ID_SOUGHT, created_at__gte=since
-    )
-
-
-def digest_excluded(partnership: Partnership, *, since: datetime) -> QuerySet[OffenderProfile]:
-    """Circulated profiles served an exclusion notice (still in force) since `since`."""
-    return _digest_profiles(partnership).filter(
-        Exists(
-            Exclusion.objects.filter(
-                profile=OuterRef("pk"),
-                kind=NoticeKind.EXCLUSION,
-                status=NoticeStatus.ACTIVE,
-                created_at__gte=since,
-            )
-        )
-    )
-
-
-# Services
 
 
 @transaction.atomic
@@ -215,8 +112,8 @@ def digest_send(*, partnership: Partnership, now: datetime | None = None) -> int
     if BulletinDigest.objects.filter(partnership=partnership, week_starting=week).exists():
         return 0
     since = now - DIGEST_PERIOD
-    id_sought = list(digest_id_sought(partnership, since=since))
-    excluded = list(digest_excluded(partnership, since=since))
+    id_sought = list(circulated_id_sought_since(partnership=partnership, since=since))
+    excluded = list(circulated_excluded_since(partnership=partnership, since=since))
     if not id_sought and not excluded:
         return 0
     emails = [m.user.email for m in digest_recipients(partnership)]

@@ -1,0 +1,69 @@
+"""Reads of bulletins, their acknowledgements and the digest's recipients, scoped to one
+partnership (and, for what a member has read, to one person)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from bulletins.models import Bulletin, BulletinAcknowledgement
+from partnerships.models import Membership, Partnership, Role
+
+
+def bulletins_for(membership: Membership) -> QuerySet[Bulletin]:
+    """The partnership's bulletins, newest first, each with `acknowledged_at`: when this
+    person confirmed reading it, or None."""
+    return (
+        Bulletin.objects.select_related("created_by")
+        .filter(partnership_id=membership.partnership_id)
+        .annotate(
+            acknowledged_at=Subquery(
+                BulletinAcknowledgement.objects.filter(
+                    bulletin=OuterRef("pk"), user_id=membership.user_id
+                ).values("acknowledged_at")[:1]
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def bulletins_awaiting_acknowledgement(membership: Membership) -> QuerySet[Bulletin]:
+    """Critical bulletins a member has not yet confirmed reading (none for other roles)."""
+    if membership.role != Role.MEMBER:
+        return Bulletin.objects.none()
+    return (
+        Bulletin.objects.filter(partnership_id=membership.partnership_id, critical=True)
+        .filter(
+            ~Exists(
+                BulletinAcknowledgement.objects.filter(
+                    bulletin=OuterRef("pk"), user_id=membership.user_id
+                )
+            )
+        )
+        .only("pk", "title")
+        .order_by("-created_at", "-id")
+    )
+
+
+def bulletin_acknowledgements(bulletin: Bulletin) -> QuerySet[BulletinAcknowledgement]:
+    return BulletinAcknowledgement.objects.select_related("user").filter(bulletin=bulletin)
+
+
+def bulletin_unacknowledged_members(bulletin: Bulletin) -> QuerySet[Membership]:
+    """Active members (the member role) of the bulletin's partnership who have not
+    acknowledged it."""
+    return (
+        Membership.objects.select_related("user", "business")
+        .filter(partnership_id=bulletin.partnership_id, role=Role.MEMBER, ended_at=None)
+        .filter(
+            ~Exists(
+                BulletinAcknowledgement.objects.filter(bulletin=bulletin, user=OuterRef("user"))
+            )
+        )
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def digest_recipients(partnership: Partnership) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(
+        partnership=partnership, role=Role.MEMBER, ended_at=None, user__is_active=True
+    )
