@@ -1,0 +1,182 @@
+"""A query-count baseline for every list page under /p/<slug>/, NetBox-style.
+
+Each list page is opened by every role that may open it, once with a few records of each kind
+and once with several times as many. The count must not grow with the rows (an N+1 fails) and
+must not exceed the figure kept in tests/query_counts.json. After a change that lowers a count,
+or adds a list page, rewrite the file with `QUERY_BASELINE_UPDATE=1` and review its diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bcrp.models import User
+from bulletins.services import bulletin_post
+from offenders import services as offender_services
+from partnerships.models import Partnership, Role
+from sharing import services as sharing_services
+from tests.conftest import client_for
+from tests.factories import (
+    BusinessFactory,
+    GalleryFactory,
+    PremisesFactory,
+    ProfileFactory,
+    image_on,
+    incident_reported,
+    membership_of,
+    partnership_make,
+    person_in,
+)
+from tests.test_tenancy_urls import CONVERTER, TENANT_PREFIX, tenant_routes
+
+BASELINE_FILE = Path(__file__).with_name("query_counts.json")
+UPDATE = os.environ.get("QUERY_BASELINE_UPDATE") == "1"
+
+# Every page under /p/<slug>/ with no other URL parameter is a list (kept in the baseline) or a
+# form for a new record (whose cost does not grow with the rows): a new page must be placed.
+LIST_ROUTES = (
+    "",
+    "people/",
+    "businesses/",
+    "premises/",
+    "profiles/",
+    "gallery/",
+    "galleries/",
+    "dataview/",
+    "partners/",
+    "incidents/",
+    "bulletins/",
+    "stats/",
+    "stats.csv",
+)
+NEW_RECORD_FORMS = (
+    "people/invite/",
+    "businesses/add/",
+    "premises/add/",
+    "profiles/new/",
+    "galleries/add/",
+    "incidents/new/",
+    "bulletins/post/",
+)
+ROLES = (Role.ADMIN, Role.POLICE, Role.MEMBER)
+FEW, MANY = 2, 6
+
+
+def _parameterless_tenant_routes() -> set[str]:
+    return {
+        route.removeprefix(TENANT_PREFIX)
+        for route, _pattern in tenant_routes()
+        if [m.group("name") for m in CONVERTER.finditer(route)] == ["slug"]
+    }
+
+
+def test_every_page_without_a_record_in_its_address_is_placed() -> None:
+    found = _parameterless_tenant_routes()
+    placed = set(LIST_ROUTES) | set(NEW_RECORD_FORMS)
+    assert found - placed == set(), "add these pages to LIST_ROUTES or NEW_RECORD_FORMS"
+    assert placed - found == set(), "these pages are gone: take them out of the lists"
+
+
+def _records_add(
+    home: Partnership, partner: Partnership, admin: User, partner_admin: User, count: int
+) -> None:
+    """`count` more of every kind of record a list page shows, own and shared."""
+    gallery = GalleryFactory(partnership=home, members_may_see=True)
+    member = person_in(home, Role.MEMBER)
+    for n in range(count):
+        profile = ProfileFactory(partnership=home)
+        image_on(profile, admin, seed=n + 1)
+        offender_services.placement_add(profile=profile, gallery=gallery, actor=admin)
+        offender_services.exclusion_issue(
+            profile=profile, kind="warning", reason="Theft", actor=admin
+        )
+        shared = ProfileFactory(partnership=partner)
+        image_on(shared, partner_admin, seed=n + 50)
+        business = BusinessFactory(partnership=home)
+        PremisesFactory(business=business)
+        person_in(home, Role.MEMBER)
+        incident_reported(membership_of(member, home), photos=1)
+        bulletin_post(
+            partnership=home, title=f"Alert {n}", body="Watch out", critical=False, actor=admin
+        )
+        other = partnership_make(f"peer-{count}-{n}", f"Peer {count} {n}")
+        sharing_services.consent_request(
+            partnership=home,
+            partner=other,
+            agreement_reference=f"ISA-{count}-{n}",
+            actor=admin,
+        )
+
+
+def _counts(home: Partnership, people: dict[str, User]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for role, person in people.items():
+        client = client_for(person)
+        for route in LIST_ROUTES:
+            url = f"/p/{home.slug}/{route}"
+            client.get(url)  # the first view of a page may warm per-session state
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            if response.status_code == 200:
+                counts.setdefault(route, {})[role] = len(captured)
+            else:
+                assert response.status_code == 403, (url, role, response.status_code)
+    return counts
+
+
+@pytest.fixture
+def network(db: None) -> tuple[Partnership, dict[str, User], Partnership, User]:
+    home = partnership_make("quebec", "Quebec BCRP")
+    partner = partnership_make("romeo", "Romeo BCRP")
+    people = {role: person_in(home, role) for role in ROLES}
+    partner_admin = person_in(partner, Role.ADMIN)
+    sharing_services.consent_request(
+        partnership=home, partner=partner, agreement_reference="ISA-1", actor=people[Role.ADMIN]
+    )
+    sharing_services.consent_accept(partnership=partner, partner=home, actor=partner_admin)
+    return home, people, partner, partner_admin
+
+
+def test_list_pages_cost_the_same_for_few_and_many_rows_and_no_more_than_the_baseline(
+    network: tuple[Partnership, dict[str, User], Partnership, User],
+) -> None:
+    home, people, partner, partner_admin = network
+    admin = people[Role.ADMIN]
+    _records_add(home, partner, admin, partner_admin, FEW)
+    few = _counts(home, people)
+    _records_add(home, partner, admin, partner_admin, MANY - FEW)
+    many = _counts(home, people)
+
+    grows = {
+        (route, role): (few[route][role], count)
+        for route, by_role in many.items()
+        for role, count in by_role.items()
+        if count != few.get(route, {}).get(role)
+    }
+    assert grows == {}, f"queries grow with the rows (few, many): {grows}"
+
+    if UPDATE:
+        BASELINE_FILE.write_text(json.dumps(many, indent=2, sort_keys=True) + "\n")
+    baseline: dict[str, dict[str, Any]] = json.loads(BASELINE_FILE.read_text())
+    assert set(many) == set(baseline), "the baseline is missing pages or has stale ones"
+    over = {
+        (route, role): (count, baseline[route].get(role))
+        for route, by_role in many.items()
+        for role, count in by_role.items()
+        if baseline[route].get(role) is None or count > baseline[route][role]
+    }
+    assert over == {}, f"more queries than the baseline (now, baseline): {over}"
+    under = {
+        (route, role): (count, baseline[route][role])
+        for route, by_role in many.items()
+        for role, count in by_role.items()
+        if count < baseline[route][role]
+    }
+    assert under == {}, f"fewer queries than the baseline: lower it in {BASELINE_FILE.name}"
