@@ -169,7 +169,7 @@ def test_a_browser_showing_the_dataview_leaves_one_event(live_server: Any, page:
     )
     page.goto(f"{live_server.url}/p/oscar/dataview/")
     page.wait_for_function(
-        "[...document.querySelectorAll('img.thumb-sm')]"
+        "() => [...document.querySelectorAll('img.thumb-sm')]"
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
     assert len(thumbnails) == 4
