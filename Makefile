@@ -32,7 +32,9 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy config bcrp photos partnerships offenders sharing incidents bulletins devtools
 
+# Import contracts (pyproject's [tool.importlinter]): layers point one way, no import cycles.
 check: lint typecheck
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Seeds a network in its own database (never the demo data) at two sizes and prints figures;
