@@ -32,11 +32,11 @@ from offenders.models import (
     ProfileStatus,
     birth_date_bounds,
 )
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
-from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from bcrp.audit import audit_record
 from bcrp.models import address_key
 from bcrp.queue import enqueue_on_commit
+from partnerships.locks import partnerships_lock
 from partnerships.models import (
     Business,
     Invitation,
@@ -26,7 +27,6 @@ from partnerships.models import (
     normalise_postcode,
     token_hash,
 )
-from sharing.locks import partnerships_lock
 
 if TYPE_CHECKING:
     from bcrp.models import User

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from bcrp.audit import audit_record
 from bcrp.queue import enqueue_on_commit
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
-from sharing.locks import partnerships_lock
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
 
