@@ -232,8 +232,6 @@ def invitation_create(
     ip: str | None = None,
 ) -> tuple[Invitation, str]:
     """Create an invitation and send its e-mail once committed. Returns it and the raw token."""
-    from partnerships.tasks import invitation_send
-
     _check_business_and_premises(partnership, business, premises)
     email = address_key(email)
     if Membership.objects.filter(
@@ -261,7 +259,7 @@ def invitation_create(
     )
     # The token only ever lives in the message; a sweep cannot resend it, so a lost message
     # means the administrator invites again.
-    enqueue_on_commit(invitation_send, invitation.pk, token)
+    enqueue_on_commit("partnerships.tasks.invitation_send", invitation.pk, token)
     return invitation, token
 
 

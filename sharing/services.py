@@ -33,9 +33,7 @@ def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None
 
 
 def _notify(event: str, consent: SharingConsent) -> None:
-    from sharing.tasks import consent_notify
-
-    enqueue_on_commit(consent_notify, event, consent.pk)
+    enqueue_on_commit("sharing.tasks.consent_notify", event, consent.pk)
 
 
 @transaction.atomic
