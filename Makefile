@@ -29,7 +29,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 
 # The django-stubs plugin loads the settings, which start nothing and connect nowhere.
-# The ground floor and the wiring pass --strict as well (what they import is checked above).
+# The ground floor and the wiring pass --strict as well (the first run checks what they import).
 typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy config bcrp photos partnerships offenders sharing incidents bulletins devtools
 	$(VENV)/bin/mypy --strict --follow-imports=silent config bcrp photos
