@@ -29,10 +29,14 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 
 # The django-stubs plugin loads the settings, which start nothing and connect nowhere.
+# The ground floor and the wiring pass --strict as well (the first run checks what they import).
 typecheck: $(INSTALLED)
 	$(VENV)/bin/mypy config bcrp photos partnerships offenders sharing incidents bulletins devtools
+	$(VENV)/bin/mypy --strict --follow-imports=silent config bcrp photos
 
+# Import contracts (pyproject's [tool.importlinter]): layers point one way, no import cycles.
 check: lint typecheck
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Seeds a network in its own database (never the demo data) at two sizes and prints figures;

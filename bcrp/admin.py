@@ -10,7 +10,7 @@ from bcrp.models import AuditEvent, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "last_login")
     search_fields = ("email", "full_name")

@@ -13,7 +13,6 @@ from bcrp.models import AuditEvent
 
 if TYPE_CHECKING:
     from bcrp.models import User
-    from partnerships.models import Partnership
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -43,7 +42,7 @@ def audit_record(
     *,
     action: str,
     actor: User | None = None,
-    partnership: Partnership | None = None,
+    partnership: models.Model | None = None,
     target: models.Model | None = None,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
@@ -51,7 +50,7 @@ def audit_record(
     return AuditEvent.objects.create(
         action=action,
         actor=actor if actor is not None and actor.pk else None,
-        partnership=partnership,
+        partnership_id=partnership.pk if partnership is not None else None,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         ip=ip,

@@ -59,7 +59,7 @@ def database_url() -> str:
 
 
 def _pg_running() -> bool:
-    from pgserver.postgres_server import PostmasterInfo
+    from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(PG_DIR)
     return info is not None and info.is_running() and info.status == "ready"
@@ -67,14 +67,14 @@ def _pg_running() -> bool:
 
 def postgres_start() -> tuple[str, bool]:
     """Start (if needed) the embedded PostgreSQL; return its URL and whether we started it."""
-    import pgserver
     import psycopg
+    from pgserver.postgres_server import get_server
 
     # Otherwise pgserver would choose a socket directory the settings cannot know in advance.
     _socket_check(_pg_socket_dir() / ".s.PGSQL.5432")
     PG_DIR.parent.mkdir(parents=True, exist_ok=True)
     was_running = _pg_running()
-    server = pgserver.get_server(PG_DIR, cleanup_mode=None)
+    server = get_server(PG_DIR, cleanup_mode=None)
     admin_uri = server.get_uri()
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         if not was_running:

@@ -28,8 +28,6 @@ RESEND_AFTER = timedelta(minutes=5)
 
 def password_reset_request(email: str, request: HttpRequest) -> bool:
     """Queue a reset e-mail if the address is an active account's; True when one was queued."""
-    from bcrp.tasks import password_reset_send
-
     user = User.objects.filter(email=address_key(email), is_active=True).first()
     recent = (
         user is not None
@@ -49,7 +47,7 @@ def password_reset_request(email: str, request: HttpRequest) -> bool:
         detail={"known_account": user is not None, "queued": queue},
     )
     if queue and user is not None:
-        enqueue_on_commit(password_reset_send, user.pk)
+        enqueue_on_commit("bcrp.tasks.password_reset_send", user.pk)
     return queue
 
 

@@ -21,8 +21,7 @@ from django.urls import reverse
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.models import User
-from partnerships.models import Role
-from partnerships.selectors import roles_of_user
+from bcrp.roles import MEMBER, user_roles
 
 SIGNED_IN_AT = "limits_signed_in_at"
 MAX_AGE = "limits_max_age"
@@ -40,9 +39,9 @@ class SessionLimits:
 
 
 def session_limits_for(user: User) -> SessionLimits:
-    roles = roles_of_user(user)
+    roles = user_roles(user)
     # A member anywhere may be at a shared till, and so may a person with no role yet.
-    if Role.MEMBER in roles or not (roles or user.is_staff):
+    if MEMBER in roles or not (roles or user.is_staff):
         return SessionLimits(settings.MEMBER_SESSION_MAX_AGE, settings.MEMBER_SESSION_IDLE)
     return SessionLimits(settings.ADMIN_SESSION_MAX_AGE, settings.ADMIN_SESSION_IDLE)
 

@@ -5,6 +5,7 @@ import time
 from celery import shared_task
 
 from bcrp.health import BEAT_HEARTBEAT_KEY, redis_client
+from bcrp.passwords import password_reset_email
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,6 +16,4 @@ def beat_heartbeat() -> None:
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def password_reset_send(user_id: int) -> bool:
-    from bcrp.passwords import password_reset_email
-
     return password_reset_email(user_id)

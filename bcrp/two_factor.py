@@ -27,7 +27,7 @@ from qrcode.image.svg import SvgPathImage
 
 from bcrp.audit import audit_record, client_ip
 from bcrp.models import User
-from partnerships.models import Membership
+from bcrp.roles import user_roles
 
 # Pages a person part-way through signing in may still open.
 EXEMPT_PREFIXES = ("/two-factor/", "/logout/", "/login/", "/password-reset/", "/static/")
@@ -40,7 +40,7 @@ def two_factor_required(user: User) -> bool:
         return False
     if user.is_staff and "operator" in roles:
         return True
-    return Membership.objects.filter(user=user, ended_at=None, role__in=roles).exists()
+    return bool(user_roles(user) & roles)
 
 
 class TwoFactorRequiredMiddleware:

@@ -1,5 +1,7 @@
 """Platform pages outside any one partnership: dashboard, health, forgotten passwords."""
 
+from __future__ import annotations
+
 from typing import Any, cast
 
 from axes.utils import reset as axes_reset
@@ -55,7 +57,7 @@ class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirm
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password-reset-done")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
         user = form.user
         axes_reset(username=user.email)

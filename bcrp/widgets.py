@@ -97,9 +97,8 @@ class IsoDateTimeInput(forms.DateTimeInput):
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, datetime):
-            if timezone.is_aware(value):
-                value = timezone.make_naive(value)
-            return value.isoformat(timespec="minutes")
+            local = timezone.make_naive(value) if timezone.is_aware(value) else value
+            return local.isoformat(timespec="minutes")
         return super().format_value(value)
 
 

@@ -144,6 +144,8 @@ AXES_VERBOSE = False
 # Who must give a code from an authenticator app after their password (bcrp/two_factor.py):
 # partnership roles, and "operator" for platform operators. `make run` turns it off for the demo.
 TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "admin,police,operator")
+# The roles a person holds today (bcrp/roles.py), for the second factor and the session limits.
+USER_ROLES_FUNCTION = "partnerships.selectors.roles_of_user"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "BCRP")
 # A reset link works once, for two hours.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60

@@ -15,9 +15,9 @@ from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
 from incidents.selectors import STATS_TIME_ZONE, known_offender_choices, premises_for_reporter
-from offenders.forms import MultipleFileInput, MultiplePhotoField
 from offenders.models import OffenderProfile
 from partnerships.models import Membership, Premises
+from photos.forms import MultipleFileInput, MultiplePhotoField
 
 
 class OffenderChoiceField(forms.ModelChoiceField[OffenderProfile]):
@@ -61,6 +61,7 @@ class IncidentForm(forms.ModelForm[Incident]):
         help_text="Pick from your partnership's gallery.",
     )
     photos = MultiplePhotoField(
+        max_files=MAX_PHOTOS_PER_INCIDENT,
         required=False,
         label="Photos",
         widget=MultipleFileInput(

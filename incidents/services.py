@@ -92,8 +92,6 @@ def incident_submit(
     A report sent again with the same submission_key raises IncidentAlreadySubmitted with the
     first one, also when both arrive at once (the unique constraint decides).
     """
-    from incidents.tasks import incident_photo_process
-
     if membership.role not in REPORTING_ROLES:
         raise PermissionDenied(
             "Police liaison officers read incident reports; they do not file them."
@@ -133,7 +131,7 @@ def incident_submit(
                     original=name,
                     **photo.row_fields(),
                 )
-                enqueue_on_commit(incident_photo_process, stored.pk)
+                enqueue_on_commit("incidents.tasks.incident_photo_process", stored.pk)
             if offender is not None:
                 IncidentOffender.objects.create(
                     incident=incident, profile=offender, role=OffenderRole.SUSPECT

@@ -61,8 +61,6 @@ def export_request(
     *, profile: OffenderProfile, request_reference: str, actor: User, ip: str | None = None
 ) -> SubjectAccessExport:
     """Queue an export; the worker builds it after this transaction commits."""
-    from offenders.tasks import subject_export_build
-
     with transaction.atomic():
         export = SubjectAccessExport.objects.create(
             partnership=profile.partnership,
@@ -79,7 +77,7 @@ def export_request(
             ip=ip,
             detail={"export_id": export.pk},
         )
-        enqueue_on_commit(subject_export_build, export.pk)
+        enqueue_on_commit("offenders.tasks.subject_export_build", export.pk)
     return export
 
 

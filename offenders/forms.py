@@ -28,6 +28,7 @@ from offenders.models import (
 from offenders.selectors import galleries_for
 from partnerships.models import Partnership, Premises
 from partnerships.selectors import premises_for
+from photos.forms import MultipleFileInput, MultiplePhotoField
 
 
 class AliasesField(forms.CharField):
@@ -150,27 +151,9 @@ class PlacementForm(forms.Form):
         self.fields["gallery"].queryset = galleries_for(partnership)  # type: ignore[attr-defined]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else [data]
-        files = [f for f in files if f]
-        if not files:
-            if not self.required:
-                return []
-            raise forms.ValidationError("Choose at least one photo.")
-        if len(files) > MAX_IMAGES_PER_PROFILE:
-            raise forms.ValidationError(
-                f"Choose at most {MAX_IMAGES_PER_PROFILE} photos at a time."
-            )
-        return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
-
-
 class PhotoUploadForm(forms.Form):
     photos = MultiplePhotoField(
+        max_files=MAX_IMAGES_PER_PROFILE,
         widget=MultipleFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"}
         ),

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from partnerships.models import Partnership
 from photos.models import StoredPhoto
+from sharing.models import ADULT_AGE
 
-ADULT_AGE = 18
 # Nobody is older: a date of birth further back is a mistyped year (0011 for 2011).
 OLDEST_AGE = 120
 BIRTH_DATE_ERRORS = {

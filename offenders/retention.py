@@ -23,8 +23,8 @@ from offenders.models import (
     ProfileStatus,
     SubjectAccessExport,
 )
+from partnerships.locks import partnerships_lock_all
 from photos.services import photo_files_delete_unused
-from sharing.locks import partnerships_lock_all
 from sharing.permissions import profiles_sync
 
 RECYCLE_DAYS = 30

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from bcrp.models import AuditEvent
 from offenders.models import (
-    ADULT_AGE,
     Exclusion,
     Gallery,
     GalleryPlacement,
@@ -34,7 +33,7 @@ from offenders.models import (
     normalise_name,
 )
 from partnerships.models import Membership, Partnership, Role
-from sharing.models import ProfileGroupPermission
+from sharing.models import ADULT_AGE, ProfileGroupPermission
 
 PHASH_NEAR_BITS = 6
 REFERENCE_RE = re.compile(r"[A-Za-z]{1,5}-\d{1,6}")

@@ -32,11 +32,11 @@ from offenders.models import (
     ProfileStatus,
     birth_date_bounds,
 )
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
 from partnerships.services import reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
-from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
 if TYPE_CHECKING:
@@ -231,8 +231,6 @@ def image_add(
 
     A refused file leaves nothing behind: the stored file is removed if the row is not written.
     """
-    from offenders.tasks import image_process
-
     prepared = image_prepare(upload)
     token = secrets.token_urlsafe(32)
     stored = write_encrypted(_storage_name(profile, token, "original"), prepared.jpeg)
@@ -265,7 +263,7 @@ def image_add(
                 ip=ip,
                 detail={"image_id": image.pk},
             )
-            enqueue_on_commit(image_process, image.pk)
+            enqueue_on_commit("offenders.tasks.image_process", image.pk)
     except Exception:
         default_storage.delete(stored)
         raise

@@ -26,7 +26,6 @@ from bcrp.tenancy import (
     TenantListView,
     form_errors_from,
 )
-from incidents.selectors import incidents_of_profile
 from offenders import selectors, services
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.forms import (
@@ -214,7 +213,6 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             purge_on=purge_date(profile),
             export_keep_days=EXPORT_KEEP_DAYS,
             can_edit=self.can_edit(profile),
-            incidents=incidents_of_profile(self.membership, profile),
             notices=profile.all_notices,
             notice_form=kwargs.get("notice_form") or NoticeForm(partnership=self.partnership),
             history=selectors.profile_history(self.membership, profile)[:50],

@@ -16,6 +16,7 @@ from django.utils import timezone
 from bcrp.audit import audit_record
 from bcrp.models import address_key
 from bcrp.queue import enqueue_on_commit
+from partnerships.locks import partnerships_lock
 from partnerships.models import (
     Business,
     Invitation,
@@ -26,7 +27,6 @@ from partnerships.models import (
     normalise_postcode,
     token_hash,
 )
-from sharing.locks import partnerships_lock
 
 if TYPE_CHECKING:
     from bcrp.models import User
@@ -232,8 +232,6 @@ def invitation_create(
     ip: str | None = None,
 ) -> tuple[Invitation, str]:
     """Create an invitation and send its e-mail once committed. Returns it and the raw token."""
-    from partnerships.tasks import invitation_send
-
     _check_business_and_premises(partnership, business, premises)
     email = address_key(email)
     if Membership.objects.filter(
@@ -261,7 +259,7 @@ def invitation_create(
     )
     # The token only ever lives in the message; a sweep cannot resend it, so a lost message
     # means the administrator invites again.
-    enqueue_on_commit(invitation_send, invitation.pk, token)
+    enqueue_on_commit("partnerships.tasks.invitation_send", invitation.pk, token)
     return invitation, token
 
 

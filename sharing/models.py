@@ -16,6 +16,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from partnerships.models import Partnership
 
+# A profile whose subject is, or may be, younger is never shared (nor circulated to members).
+ADULT_AGE = 18
+
 
 class EndReason(models.TextChoices):
     REVOKED = "revoked", "Revoked"

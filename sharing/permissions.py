@@ -8,7 +8,7 @@ Every function here runs inside the caller's transaction, so the rows change in 
 as the consent or profile they follow.
 
 Concurrency is part of the rule: a writer that changes rows must hold the sharing lock
-(sharing.locks.partnerships_lock, taken at the start of its transaction) of every partnership
+(partnerships.locks.partnerships_lock, taken at the start of its transaction) of every partnership
 whose profiles or consents it touches, or a consent change and a profile edit running at once
 each compute from a world without the other's change and leave rows the rule forbids. The
 functions that change rows refuse to run without it; the sweeps (birthdays, repair) take it for
@@ -25,13 +25,13 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.utils import timezone
 
-from offenders.models import ADULT_AGE, OffenderProfile
+from partnerships.locks import partnerships_lock_all, require_locked
 from partnerships.models import Partnership
-from sharing.locks import partnerships_lock_all, require_locked
-from sharing.models import ProfileGroupPermission, SharingConsent
+from sharing.models import ADULT_AGE, ProfileGroupPermission, SharingConsent
 
 PERM = ProfileGroupPermission._meta.db_table
-PROFILE = OffenderProfile._meta.db_table
+# The profiles' table, through the rows' foreign key: offenders sits above sharing.
+PROFILE = ProfileGroupPermission.content_object.field.related_model._meta.db_table
 PARTNERSHIP = Partnership._meta.db_table
 CONSENT = SharingConsent._meta.db_table
 
@@ -126,10 +126,12 @@ def profiles_sync(profile_ids: list[int]) -> tuple[int, int]:
     """After profiles were created or changed (archived, restored, local only, birthday)."""
     if not profile_ids:
         return 0, 0
-    owners = OffenderProfile.objects.filter(pk__in=profile_ids).values_list(
-        "partnership_id", flat=True
-    )
-    locked = require_locked(owners.order_by().distinct())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT partnership_id FROM {PROFILE} WHERE id = ANY(%s)", [list(profile_ids)]
+        )
+        owners = [row[0] for row in cursor.fetchall()]
+    locked = require_locked(owners)
     return _reconcile("p.id = ANY(%(ids)s)", _params(ids=list(profile_ids)), locked)
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from bcrp.audit import audit_record
 from bcrp.queue import enqueue_on_commit
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
-from sharing.locks import partnerships_lock
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
 
@@ -33,9 +33,7 @@ def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None
 
 
 def _notify(event: str, consent: SharingConsent) -> None:
-    from sharing.tasks import consent_notify
-
-    enqueue_on_commit(consent_notify, event, consent.pk)
+    enqueue_on_commit("sharing.tasks.consent_notify", event, consent.pk)
 
 
 @transaction.atomic

@@ -15,8 +15,8 @@ from incidents.models import Incident
 from offenders import services as offender_services
 from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
+from partnerships.locks import partnerships_lock
 from partnerships.models import Business, Membership, Partnership, Premises, Role
-from sharing.locks import partnerships_lock
 from sharing.permissions import profiles_sync
 
 PASSWORD = "correct-horse-battery-staple"

@@ -15,9 +15,9 @@ from incidents.services import incident_link
 from offenders import services as offender_services
 from offenders.models import Exclusion, OffenderImage, OffenderProfile, ProfileStatus
 from offenders.retention import RECYCLE_DAYS, retention_archive, retention_purge
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
-from sharing.locks import partnerships_lock
 from sharing.permissions import drift_check, profiles_sync
 from tests.conftest import client_for
 from tests.factories import (

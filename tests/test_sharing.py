@@ -16,9 +16,9 @@ from django.utils import timezone
 from bcrp.models import AuditEvent, User
 from offenders import services as offender_services
 from offenders.models import OffenderProfile
+from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership, Role
 from sharing import services
-from sharing.locks import partnerships_lock
 from sharing.models import ProfileGroupPermission, SharingConsent
 from sharing.permissions import drift_check, profiles_sync
 from sharing.tasks import consent_notify

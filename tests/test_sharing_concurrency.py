@@ -21,9 +21,9 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from offenders.retention import retention_archive
 from partnerships import services as partnership_services
+from partnerships.locks import SharingLockMissing, partnerships_lock
 from partnerships.models import Membership, Partnership, Role
 from sharing import services
-from sharing.locks import SharingLockMissing, partnerships_lock
 from sharing.models import ProfileGroupPermission
 from sharing.permissions import birthdays_sync, drift_check, pair_revoke, profiles_sync
 from tests.factories import UserFactory, partnership_make, person_in

@@ -94,7 +94,7 @@ def require_locked(partnership_ids: Iterable[int]) -> frozenset[int]:
     held = locked_partnerships()
     if not held or not wanted <= held:
         raise SharingLockMissing(
-            f"Sharing rows change only under sharing.locks.partnerships_lock; this transaction "
-            f"does not hold it for partnerships {sorted(wanted - held) or 'any'}."
+            f"Sharing rows change only under partnerships.locks.partnerships_lock; this "
+            f"transaction does not hold it for partnerships {sorted(wanted - held) or 'any'}."
         )
     return held
