@@ -19,7 +19,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor
+from bcrp.audit import audit_record
 from bcrp.models import User
 from partnerships.models import Role
 from partnerships.selectors import roles_of_user
@@ -40,7 +41,7 @@ class SessionLimits:
 
 
 def session_limits_for(user: User) -> SessionLimits:
-    roles = roles_of_user(user)
+    roles = roles_of_user(user=user)
     # A member anywhere may be at a shared till, and so may a person with no role yet.
     if Role.MEMBER in roles or not (roles or user.is_staff):
         return SessionLimits(settings.MEMBER_SESSION_MAX_AGE, settings.MEMBER_SESSION_IDLE)
@@ -110,9 +111,8 @@ class SessionLimitsMiddleware:
                 reason, text = ended
                 audit_record(
                     action="auth.session_ended",
-                    actor=user,
+                    actor=Actor.from_request(request),
                     target=user,
-                    ip=client_ip(request),
                     detail={"reason": reason},
                 )
                 logout(request)
