@@ -18,7 +18,12 @@ import pytest
 
 from bcrp.actors import Action, Actor
 from bcrp.models import User
+from offenders.models import ProfileStatus
+from partnerships.models import Partnership
 from partnerships.tenancy import TenantObjectMixin
+from sharing import services as sharing_services
+from tests.conftest import client_for
+from tests.factories import ProfileFactory, image_on
 from tests.test_tenancy_urls import CONVERTER, tenant_routes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +210,48 @@ def test_the_resolution_check_notices_a_page_that_finds_its_own_record() -> None
     assert object_resolution_problems(WrongKey, ["token"]) == [
         "WrongKey: profile_for takes no keyword-only `token`"
     ]
+
+
+def test_a_peer_views_a_shared_profile_but_only_the_owner_changes_it(
+    partnership_a: Partnership, partnership_b: Partnership, admin_a: User, admin_b: User
+) -> None:
+    """The same selector answers `view` and `change` differently: through sharing, bravo's
+    administrator sees alpha's profile and photo, and every page that would change or export
+    them answers 404, as for a profile that does not exist; nothing changes."""
+    profile = ProfileFactory(partnership=partnership_a, first_name="Shared")
+    image = image_on(profile, admin_a)
+    sharing_services.consent_request(
+        partnership=partnership_a,
+        partner=partnership_b,
+        agreement_reference="ISA-9",
+        actor=Actor(user=admin_a, partnership=partnership_a),
+    )
+    sharing_services.consent_accept(
+        partnership=partnership_b,
+        partner=partnership_a,
+        actor=Actor(user=admin_b, partnership=partnership_b),
+    )
+    peer = client_for(admin_b)
+    base = f"/p/bravo/profiles/{profile.pk}"
+    assert peer.get(f"{base}/").status_code == 200
+    assert peer.get(f"/p/bravo/photos/{image.token}/").status_code == 200
+    assert peer.get(f"{base}/edit/").status_code == 404
+    for url, data in (
+        (f"{base}/edit/", {"first_name": "Changed", "last_name": "X"}),
+        (f"{base}/archive/", {}),
+        (f"{base}/photos/", {}),
+        (f"{base}/notices/", {"kind": "warning", "reason": "x"}),
+        (f"{base}/export/", {"request_reference": "SAR"}),
+        (f"/p/bravo/photos/{image.token}/delete/", {}),
+    ):
+        assert peer.post(url, data).status_code == 404, url
+    profile.refresh_from_db()
+    assert profile.first_name == "Shared" and profile.status == ProfileStatus.KNOWN
+    assert profile.images.count() == 1 and not profile.notices.exists()
+    # The owner's administrator, through the same pages, may.
+    owner = client_for(admin_a)
+    assert owner.get(f"/p/alpha/profiles/{profile.pk}/edit/").status_code == 200
+    assert owner.post(f"/p/alpha/profiles/{profile.pk}/archive/").status_code == 302
 
 
 # Selectors and services: one calling convention everywhere.
