@@ -1,6 +1,6 @@
-"""Date and time form fields for every form of the project: the browser's pickers, in ISO 8601,
-between bounds that are worked out when the form is used (tests/test_dates.py checks that no
-form uses any other date or time field)."""
+"""Form pieces every app shares: date and time fields (the browser's pickers, in ISO 8601,
+between bounds that are worked out when the form is used; tests/test_dates.py checks that no
+form uses any other date or time field), and how a page answers a form sent back with errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -94,3 +96,24 @@ class IsoDateTimeField(forms.DateTimeField):
             high = self.latest() if self.latest is not None else None
             low, high = (timezone.localtime(t) if t is not None else None for t in (low, high))
             _check_bounds(self, value, low, high, "j F Y H:i")
+
+
+class InvalidFormIs400:
+    """A form sent back with errors answers 400: the person sees what to correct, and
+    htmx, scripts and logs see a refusal rather than a success."""
+
+    def form_invalid(self, form: BaseForm) -> HttpResponse:
+        context = self.get_context_data(form=form)  # type: ignore[attr-defined]
+        response: HttpResponse = self.render_to_response(  # type: ignore[attr-defined]
+            context, status=400
+        )
+        return response
+
+
+def form_errors_from(form: BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields where it names them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -13,20 +13,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor
+from bcrp.audit import audit_record
 from bcrp.models import AuditEvent, User, address_key
 from bcrp.queue import enqueue_on_commit
 
 RESEND_AFTER = timedelta(minutes=5)
 
 
-def password_reset_request(email: str, request: HttpRequest) -> bool:
+def password_reset_request(*, email: str, actor: Actor) -> bool:
     """Queue a reset e-mail if the address is an active account's; True when one was queued."""
     user = User.objects.filter(email=address_key(email), is_active=True).first()
     recent = (
@@ -42,8 +42,8 @@ def password_reset_request(email: str, request: HttpRequest) -> bool:
     queue = user is not None and user.has_usable_password() and not recent
     audit_record(
         action="auth.password_reset_request",
+        actor=actor,
         target=user,
-        ip=client_ip(request),
         detail={"known_account": user is not None, "queued": queue},
     )
     if queue and user is not None:

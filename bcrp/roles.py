@@ -16,5 +16,5 @@ MEMBER = "member"
 
 def user_roles(user: User) -> set[str]:
     """Each of "admin", "police" and "member" the person holds in some partnership today."""
-    roles_of: Callable[[User], Iterable[str]] = import_string(settings.USER_ROLES_FUNCTION)
-    return set(roles_of(user))
+    roles_of: Callable[..., Iterable[str]] = import_string(settings.USER_ROLES_FUNCTION)
+    return set(roles_of(user=user))

@@ -19,7 +19,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor
+from bcrp.audit import audit_record
 from bcrp.models import User
 from bcrp.roles import MEMBER, user_roles
 
@@ -109,9 +110,8 @@ class SessionLimitsMiddleware:
                 reason, text = ended
                 audit_record(
                     action="auth.session_ended",
-                    actor=user,
+                    actor=Actor.from_request(request),
                     target=user,
-                    ip=client_ip(request),
                     detail={"reason": reason},
                 )
                 logout(request)

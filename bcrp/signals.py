@@ -8,14 +8,15 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor, client_ip
+from bcrp.audit import audit_record
 from bcrp.models import User, address_key
 from bcrp.session_limits import session_limits_start
 
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    audit_record(action="auth.login", actor=user, target=user, ip=client_ip(request))
+    audit_record(action="auth.login", actor=Actor(user=user, ip=client_ip(request)), target=user)
 
 
 @receiver(user_logged_in)
@@ -26,7 +27,9 @@ def limits_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any
 @receiver(user_logged_out)
 def audit_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(action="auth.logout", actor=user, target=user, ip=client_ip(request))
+        audit_record(
+            action="auth.logout", actor=Actor(user=user, ip=client_ip(request)), target=user
+        )
 
 
 def _audit_attempt(action: str, typed: str, request: HttpRequest | None) -> None:
@@ -36,9 +39,8 @@ def _audit_attempt(action: str, typed: str, request: HttpRequest | None) -> None
     user = User.objects.filter(email=email).only("pk").first() if email else None
     audit_record(
         action=action,
-        actor=None,
+        actor=Actor(user=None, ip=client_ip(request)),
         target=user,
-        ip=client_ip(request),
         detail={"known_account": user is not None},
     )
 

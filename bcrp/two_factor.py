@@ -25,7 +25,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor
+from bcrp.audit import audit_record
 from bcrp.models import User
 from bcrp.roles import user_roles
 
@@ -113,9 +114,8 @@ def code_check(request: HttpRequest, device: TOTPDevice, code: str) -> str | Non
     user: Any = request.user
     audit_record(
         action="auth.two_factor_setup" if first else "auth.two_factor",
-        actor=user,
+        actor=Actor.from_request(request),
         target=user,
-        ip=client_ip(request),
     )
     return None
 

@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from bcrp import two_factor
-from bcrp.audit import audit_record, client_ip
+from bcrp.actors import Actor, client_ip
+from bcrp.audit import audit_record
+from bcrp.forms import InvalidFormIs400
 from bcrp.health import health_report
 from bcrp.models import User
 from bcrp.passwords import password_reset_request
-from bcrp.tenancy import InvalidFormIs400
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -46,7 +47,9 @@ class PasswordResetRequestView(InvalidFormIs400, FormView[PasswordResetForm]):
     form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        password_reset_request(form.cleaned_data["email"], self.request)
+        password_reset_request(
+            email=form.cleaned_data["email"], actor=Actor.from_request(self.request)
+        )
         return redirect("password-reset-sent")
 
 
@@ -62,7 +65,9 @@ class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirm
         user = form.user
         axes_reset(username=user.email)
         audit_record(
-            action="auth.password_reset", actor=user, target=user, ip=client_ip(self.request)
+            action="auth.password_reset",
+            actor=Actor(user=user, ip=client_ip(self.request)),
+            target=user,
         )
         return response
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
+from bcrp.actors import Action
 from bulletins.models import Bulletin, BulletinAcknowledgement
 from partnerships.models import Membership, Partnership, Role
 
 
-def bulletins_for(membership: Membership) -> QuerySet[Bulletin]:
+def bulletins_visible(*, membership: Membership) -> QuerySet[Bulletin]:
     """The partnership's bulletins, newest first, each with `acknowledged_at`: when this
     person confirmed reading it, or None."""
     return (
@@ -26,7 +27,15 @@ def bulletins_for(membership: Membership) -> QuerySet[Bulletin]:
     )
 
 
-def bulletins_awaiting_acknowledgement(membership: Membership) -> QuerySet[Bulletin]:
+def bulletin_for(*, membership: Membership, pk: int, action: Action) -> Bulletin | None:
+    """One of the partnership's bulletins, with `acknowledged_at` as in bulletins_visible;
+    everyone in the partnership reads them."""
+    if not membership.may(action):
+        return None
+    return bulletins_visible(membership=membership).filter(pk=pk).first()
+
+
+def bulletins_awaiting_acknowledgement(*, membership: Membership) -> QuerySet[Bulletin]:
     """Critical bulletins a member has not yet confirmed reading (none for other roles)."""
     if membership.role != Role.MEMBER:
         return Bulletin.objects.none()
@@ -44,11 +53,11 @@ def bulletins_awaiting_acknowledgement(membership: Membership) -> QuerySet[Bulle
     )
 
 
-def bulletin_acknowledgements(bulletin: Bulletin) -> QuerySet[BulletinAcknowledgement]:
+def acknowledgements_of_bulletin(*, bulletin: Bulletin) -> QuerySet[BulletinAcknowledgement]:
     return BulletinAcknowledgement.objects.select_related("user").filter(bulletin=bulletin)
 
 
-def bulletin_unacknowledged_members(bulletin: Bulletin) -> QuerySet[Membership]:
+def memberships_unacknowledged(*, bulletin: Bulletin) -> QuerySet[Membership]:
     """Active members (the member role) of the bulletin's partnership who have not
     acknowledged it."""
     return (
@@ -63,7 +72,7 @@ def bulletin_unacknowledged_members(bulletin: Bulletin) -> QuerySet[Membership]:
     )
 
 
-def digest_recipients(partnership: Partnership) -> QuerySet[Membership]:
+def memberships_for_digest(*, partnership: Partnership) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
         partnership=partnership, role=Role.MEMBER, ended_at=None, user__is_active=True
     )

@@ -4,7 +4,6 @@ newly circulated profiles; each one audited."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,15 +11,16 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
-from bulletins.selectors import digest_recipients
+from bulletins.selectors import memberships_for_digest
 from offenders.models import OffenderProfile
-from offenders.selectors import circulated_excluded_since, circulated_id_sought_since
+from offenders.selectors import (
+    profiles_circulated_excluded_since,
+    profiles_circulated_id_sought_since,
+)
 from partnerships.models import Membership, Partnership, Role
-
-if TYPE_CHECKING:
-    from bcrp.models import User
 
 DIGEST_PERIOD = timedelta(days=7)
 
@@ -32,15 +32,14 @@ def bulletin_post(
     title: str,
     body: str,
     critical: bool,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> Bulletin:
     bulletin = Bulletin(
         partnership=partnership,
         title=title.strip(),
         body=body.strip(),
         critical=critical,
-        created_by=actor,
+        created_by=actor.user,
     )
     bulletin.full_clean()
     bulletin.save()
@@ -49,7 +48,6 @@ def bulletin_post(
         actor=actor,
         partnership=partnership,
         target=bulletin,
-        ip=ip,
         detail={"critical": critical},
     )
     return bulletin
@@ -57,7 +55,7 @@ def bulletin_post(
 
 @transaction.atomic
 def bulletin_acknowledge(
-    *, bulletin: Bulletin, membership: Membership, ip: str | None = None
+    *, bulletin: Bulletin, membership: Membership, actor: Actor
 ) -> BulletinAcknowledgement:
     """Record that a member has read a critical bulletin. Acknowledging twice changes nothing."""
     if membership.partnership_id != bulletin.partnership_id or membership.ended_at is not None:
@@ -72,10 +70,9 @@ def bulletin_acknowledge(
     if created:
         audit_record(
             action="bulletin.acknowledge",
-            actor=membership.user,
+            actor=actor,
             partnership=bulletin.partnership,
             target=bulletin,
-            ip=ip,
         )
     return acknowledgement
 
@@ -112,11 +109,11 @@ def digest_send(*, partnership: Partnership, now: datetime | None = None) -> int
     if BulletinDigest.objects.filter(partnership=partnership, week_starting=week).exists():
         return 0
     since = now - DIGEST_PERIOD
-    id_sought = list(circulated_id_sought_since(partnership=partnership, since=since))
-    excluded = list(circulated_excluded_since(partnership=partnership, since=since))
+    id_sought = list(profiles_circulated_id_sought_since(partnership=partnership, since=since))
+    excluded = list(profiles_circulated_excluded_since(partnership=partnership, since=since))
     if not id_sought and not excluded:
         return 0
-    emails = [m.user.email for m in digest_recipients(partnership)]
+    emails = [m.user.email for m in memberships_for_digest(partnership=partnership)]
     if not emails:
         return 0
     body = _digest_message(partnership, id_sought, excluded)

@@ -1,4 +1,5 @@
-"""Bulletin pages under /p/<slug>/: every view here goes through bcrp.tenancy.PartnershipMixin."""
+"""Bulletin pages under /p/<slug>/: every view here goes through
+partnerships.tenancy.PartnershipMixin."""
 
 from django.urls import path
 

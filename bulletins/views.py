@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from bcrp.audit import client_ip
-from bcrp.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
+from bcrp.actors import VIEW
+from bcrp.forms import form_errors_from
 from bulletins import selectors, services
 from bulletins.forms import BulletinForm
+from bulletins.models import Bulletin
 from partnerships.models import Role
+from partnerships.tenancy import ADMIN_ONLY, ALL_ROLES, PartnershipMixin, TenantObjectMixin
 
 BULLETINS_PER_PAGE = 25
 
@@ -29,18 +31,20 @@ class BulletinListView(PartnershipMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["page"] = Paginator(
-            selectors.bulletins_for(self.membership), BULLETINS_PER_PAGE
+            selectors.bulletins_visible(membership=self.membership), BULLETINS_PER_PAGE
         ).get_page(self.request.GET.get("page"))
         return context
 
 
-class BulletinDetailView(PartnershipMixin, TemplateView):
+class BulletinDetailView(TenantObjectMixin[Bulletin], TemplateView):
     allowed_roles = ALL_ROLES
+    object_selector = selectors.bulletin_for
+    action = VIEW
     template_name = "bulletins/detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        bulletin = get_object_or_404(selectors.bulletins_for(self.membership), pk=self.kwargs["pk"])
+        bulletin = self.get_object()
         context["bulletin"] = bulletin
         context["may_acknowledge"] = (
             bulletin.critical
@@ -49,22 +53,25 @@ class BulletinDetailView(PartnershipMixin, TemplateView):
         )
         context["show_readers"] = bulletin.critical and self.membership.role == Role.ADMIN
         if context["show_readers"]:
-            context["acknowledgements"] = selectors.bulletin_acknowledgements(bulletin)
-            context["unacknowledged"] = selectors.bulletin_unacknowledged_members(bulletin)
+            context["acknowledgements"] = selectors.acknowledgements_of_bulletin(bulletin=bulletin)
+            context["unacknowledged"] = selectors.memberships_unacknowledged(bulletin=bulletin)
         return context
 
 
-class BulletinAcknowledgeView(PartnershipMixin, View):
+class BulletinAcknowledgeView(TenantObjectMixin[Bulletin], View):
     # Open to every role so another partnership's bulletin id is a plain 404 or 405 for
-    # anyone; bulletin_acknowledge itself refuses roles other than member.
+    # anyone; bulletin_acknowledge itself refuses roles other than member. Acknowledging
+    # records that the person read it: the bulletin itself is only viewed.
     allowed_roles = ALL_ROLES
+    object_selector = selectors.bulletin_for
+    action = VIEW
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        bulletin = get_object_or_404(selectors.bulletins_for(self.membership), pk=pk)
+        bulletin = self.get_object()
         try:
             services.bulletin_acknowledge(
-                bulletin=bulletin, membership=self.membership, ip=client_ip(request)
+                bulletin=bulletin, membership=self.membership, actor=self.actor
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -86,7 +93,6 @@ class BulletinPostView(PartnershipMixin, FormView[BulletinForm]):
                 body=form.cleaned_data["body"],
                 critical=form.cleaned_data["critical"],
                 actor=self.actor,
-                ip=client_ip(self.request),
             )
         except ValidationError as error:
             form_errors_from(form, error)

@@ -13,7 +13,7 @@ from partnerships.selectors import membership_active, memberships_of_user
 def partnerships(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    return {"my_memberships": memberships_of_user(request.user)}
+    return {"my_memberships": memberships_of_user(user=request.user)}
 
 
 def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
     if membership is None:
         return {}
     return {
-        "bulletins_awaiting": bulletins_awaiting_acknowledgement(membership),
+        "bulletins_awaiting": bulletins_awaiting_acknowledgement(membership=membership),
         "bulletins_partnership": membership.partnership,
     }
 

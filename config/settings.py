@@ -135,7 +135,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "bcrp.lockout.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "bcrp.audit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "bcrp.actors.client_ip"
 # How many proxies in front of gunicorn append to X-Forwarded-For (0: trust only REMOTE_ADDR).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_RESET_ON_SUCCESS = True

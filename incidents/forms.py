@@ -14,7 +14,7 @@ from django.utils import timezone
 from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
-from incidents.selectors import STATS_TIME_ZONE, known_offender_choices, premises_for_reporter
+from incidents.selectors import STATS_TIME_ZONE, premises_for_reporter, profiles_for_reporter
 from offenders.models import OffenderProfile
 from partnerships.models import Membership, Premises
 from photos.forms import MultipleFileInput, MultiplePhotoField
@@ -99,8 +99,8 @@ class IncidentForm(forms.ModelForm[Incident]):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["premises"].queryset = premises_for_reporter(membership)  # type: ignore[attr-defined]
-        self.fields["offender"].queryset = known_offender_choices(membership)  # type: ignore[attr-defined]
+        self.fields["premises"].queryset = premises_for_reporter(membership=membership)  # type: ignore[attr-defined]
+        self.fields["offender"].queryset = profiles_for_reporter(membership=membership)  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))

@@ -4,6 +4,9 @@ their partnership's. Nothing here crosses partnerships: incidents are never shar
 The statistics are aggregates only, of every incident of the partnership except rejected ones;
 hours, weekdays and months are UK local time (Europe/London), whatever time zone happens to be
 active for the request.
+
+Names: `<noun>_for(*, membership, pk|token, action)` is the one record a person acts on, or None;
+`<nouns>_<qualifier>(*, ...)` is a list.
 """
 
 from __future__ import annotations
@@ -17,22 +20,23 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DateField, DecimalField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
 
+from bcrp.actors import Action
 from incidents.models import Category, Incident, IncidentOffender, IncidentPhoto, IncidentStatus
 from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible
 from partnerships.models import Membership, Partnership, Premises, Role
-from partnerships.selectors import premises_for
+from partnerships.selectors import premises_of_partnership
 
 
-def incidents_visible(membership: Membership) -> QuerySet[Incident]:
+def incidents_visible(*, membership: Membership) -> QuerySet[Incident]:
     incidents = Incident.objects.filter(partnership=membership.partnership)
     if membership.role == Role.MEMBER:
         incidents = incidents.filter(reported_by_id=membership.user_id)
     return incidents
 
 
-def incident_list(membership: Membership, *, status: str = "") -> QuerySet[Incident]:
-    incidents = incidents_visible(membership).select_related("premises", "reported_by")
+def incidents_matching(*, membership: Membership, status: str = "") -> QuerySet[Incident]:
+    incidents = incidents_visible(membership=membership).select_related("premises", "reported_by")
     if status:
         incidents = incidents.filter(status=status)
     return incidents.prefetch_related(
@@ -40,9 +44,12 @@ def incident_list(membership: Membership, *, status: str = "") -> QuerySet[Incid
     ).order_by("-occurred_at", "-id")
 
 
-def incident_detail(membership: Membership, pk: int) -> Incident | None:
+def incident_for(*, membership: Membership, pk: int, action: Action) -> Incident | None:
+    """An incident with what its page shows: reviewing it is for administrators."""
+    if not membership.may(action):
+        return None
     return (
-        incidents_visible(membership)
+        incidents_visible(membership=membership)
         .select_related("premises", "business", "reported_by", "reviewed_by")
         .prefetch_related(
             "photos",
@@ -56,35 +63,40 @@ def incident_detail(membership: Membership, pk: int) -> Incident | None:
     )
 
 
-def photo_visible(membership: Membership, token: str) -> IncidentPhoto | None:
+def incident_photo_for(
+    *, membership: Membership, token: str, action: Action
+) -> IncidentPhoto | None:
+    """A photo of an incident, under the same rule as the incident."""
+    if not membership.may(action):
+        return None
     return (
         IncidentPhoto.objects.select_related("incident")
-        .filter(token=token, incident__in=incidents_visible(membership))
+        .filter(token=token, incident__in=incidents_visible(membership=membership))
         .first()
     )
 
 
-def premises_for_reporter(membership: Membership) -> QuerySet[Premises]:
+def premises_for_reporter(*, membership: Membership) -> QuerySet[Premises]:
     """A member reports for their own business's premises; others for any in the partnership."""
-    premises = premises_for(membership.partnership)
+    premises = premises_of_partnership(partnership=membership.partnership)
     if membership.role == Role.MEMBER and membership.business_id:
         premises = premises.filter(business_id=membership.business_id)
     return premises
 
 
-def known_offender_choices(membership: Membership) -> QuerySet[OffenderProfile]:
+def profiles_for_reporter(*, membership: Membership) -> QuerySet[OffenderProfile]:
     """Profiles a reporter may name: for members, the circulated gallery."""
     return (
-        profiles_visible(membership)
+        profiles_visible(membership=membership)
         .filter(partnership=membership.partnership)
         .order_by("last_name", "first_name", "id")
     )
 
 
-def incidents_of_profile(membership: Membership, profile: OffenderProfile) -> QuerySet[Incident]:
+def incidents_of_profile(*, membership: Membership, profile: OffenderProfile) -> QuerySet[Incident]:
     """This partnership's incidents linked to a profile (never another partnership's)."""
     return (
-        incidents_visible(membership)
+        incidents_visible(membership=membership)
         .filter(offender_links__profile=profile)
         .select_related("premises")
         .order_by("-occurred_at")

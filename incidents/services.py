@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bcrp.crypto import read_encrypted, write_encrypted
 from bcrp.queue import enqueue_on_commit
@@ -28,9 +29,6 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Membership, Premises, Role
 from photos.images import PreparedImage, image_prepare
-
-if TYPE_CHECKING:
-    from bcrp.models import User
 
 INCIDENT_FIELDS = (
     "occurred_at",
@@ -83,7 +81,7 @@ def incident_submit(
     photos: list[UploadedFile],
     offender: OffenderProfile | None = None,
     submission_key: uuid.UUID | None = None,
-    ip: str | None = None,
+    actor: Actor,
 ) -> Incident:
     """Save the report and its photos in one transaction; thumbnails follow in the background.
 
@@ -138,10 +136,9 @@ def incident_submit(
                 )
             audit_record(
                 action="incident.submit",
-                actor=membership.user,
+                actor=actor,
                 partnership=partnership,
                 target=incident,
-                ip=ip,
                 detail={"photos": len(prepared)},
             )
     except Exception as error:
@@ -157,13 +154,13 @@ def incident_submit(
 
 @transaction.atomic
 def incident_review(
-    *, incident: Incident, accept: bool, reason: str = "", actor: User, ip: str | None = None
+    *, incident: Incident, accept: bool, reason: str = "", actor: Actor
 ) -> Incident:
     if not accept and not reason.strip():
         raise ValidationError({"reason": "Say why the report is rejected: the member sees it."})
     incident.status = IncidentStatus.ACCEPTED if accept else IncidentStatus.REJECTED
     incident.rejection_reason = "" if accept else reason.strip()
-    incident.reviewed_by = actor
+    incident.reviewed_by = actor.user
     incident.reviewed_at = timezone.now()
     incident.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
     audit_record(
@@ -171,7 +168,6 @@ def incident_review(
         actor=actor,
         partnership=incident.partnership,
         target=incident,
-        ip=ip,
     )
     return incident
 
@@ -182,8 +178,7 @@ def incident_link(
     incident: Incident,
     profile: OffenderProfile,
     role: str = OffenderRole.IDENTIFIED,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> IncidentOffender:
     if profile.partnership_id != incident.partnership_id:
         raise ValidationError("Link profiles of your own partnership only.")
@@ -196,16 +191,13 @@ def incident_link(
         actor=actor,
         partnership=incident.partnership,
         target=incident,
-        ip=ip,
         detail={"profile_id": profile.pk, "role": role},
     )
     return link
 
 
 @transaction.atomic
-def profile_from_photo(
-    *, photo: IncidentPhoto, actor: User, ip: str | None = None
-) -> OffenderProfile:
+def profile_from_photo(*, photo: IncidentPhoto, actor: Actor) -> OffenderProfile:
     """An ID-sought profile whose first photo is this CCTV still, linked to the incident."""
     incident = photo.incident
     profile = offender_services.profile_create(
@@ -216,11 +208,10 @@ def profile_from_photo(
             "notes": f"From incident reported {incident.occurred_at:%d %b %Y %H:%M}.",
         },
         actor=actor,
-        ip=ip,
     )
     still = SimpleUploadedFile(
         "cctv-still.jpg", read_encrypted(photo.original), content_type="image/jpeg"
     )
-    offender_services.image_add(profile=profile, upload=still, actor=actor, ip=ip)
-    incident_link(incident=incident, profile=profile, actor=actor, ip=ip)
+    offender_services.image_add(profile=profile, upload=still, actor=actor)
+    incident_link(incident=incident, profile=profile, actor=actor)
     return profile

@@ -1,4 +1,5 @@
-"""Incident pages under /p/<slug>/; every view goes through bcrp.tenancy.PartnershipMixin."""
+"""Incident pages under /p/<slug>/; every view goes through
+partnerships.tenancy.PartnershipMixin."""
 
 from django.urls import path
 
@@ -12,15 +13,17 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
     path(
         "incidents/<int:pk>/accept/",
-        views.IncidentReviewView.as_view(action="accept"),
+        views.IncidentReviewView.as_view(operation="accept"),
         name="accept",
     ),
     path(
         "incidents/<int:pk>/reject/",
-        views.IncidentReviewView.as_view(action="reject"),
+        views.IncidentReviewView.as_view(operation="reject"),
         name="reject",
     ),
-    path("incidents/<int:pk>/link/", views.IncidentReviewView.as_view(action="link"), name="link"),
+    path(
+        "incidents/<int:pk>/link/", views.IncidentReviewView.as_view(operation="link"), name="link"
+    ),
     path("incident-photos/<token:token>/", views.IncidentPhotoView.as_view(), name="photo"),
     path(
         "incident-photos/<token:token>/thumb/",

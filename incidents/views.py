@@ -9,20 +9,28 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from bcrp.audit import audit_record, client_ip
-from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, ALL_ROLES, PartnershipMixin, form_errors_from
+from bcrp.actors import CHANGE, VIEW
+from bcrp.audit import audit_record
+from bcrp.forms import form_errors_from
 from incidents import selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm, stats_range_parse
-from incidents.models import Incident, IncidentStatus
-from offenders.selectors import profile_owned_by_reference
+from incidents.models import Incident, IncidentPhoto, IncidentStatus
+from offenders.selectors import profile_by_reference
 from partnerships.models import Role
+from partnerships.tenancy import (
+    ADMIN_AND_POLICE,
+    ADMIN_ONLY,
+    ALL_ROLES,
+    PartnershipMixin,
+    TenantObjectMixin,
+)
 from photos.responses import photo_response
 
 
@@ -43,7 +51,7 @@ class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
                 photos=form.cleaned_data.get("photos") or [],
                 offender=form.cleaned_data.get("offender"),
                 submission_key=form.cleaned_data.get("submission_key"),
-                ip=client_ip(self.request),
+                actor=self.actor,
             )
         except services.IncidentAlreadySubmitted as sent:
             messages.info(self.request, "This report was already saved: here it is.")
@@ -80,7 +88,7 @@ class IncidentListView(PartnershipMixin, TemplateView):
         status = self.request.GET.get("status", "")
         if status not in IncidentStatus.values:
             status = ""
-        incidents = selectors.incident_list(self.membership, status=status)
+        incidents = selectors.incidents_matching(membership=self.membership, status=status)
         page = Paginator(incidents, 50).get_page(self.request.GET.get("page"))
         context.update(
             page=page,
@@ -92,27 +100,22 @@ class IncidentListView(PartnershipMixin, TemplateView):
         return context
 
 
-class IncidentMixin(PartnershipMixin):
-    def get_incident(self) -> Incident:
-        incident = selectors.incident_detail(self.membership, int(self.kwargs["pk"]))  # type: ignore[attr-defined]
-        if incident is None:
-            raise Http404("No such incident.")
-        return incident
+class IncidentMixin(TenantObjectMixin[Incident]):
+    object_selector = selectors.incident_for
 
 
 class IncidentDetailView(IncidentMixin, TemplateView):
     allowed_roles = ALL_ROLES
+    action = VIEW
     template_name = "incidents/incident_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        incident = self.get_incident()
+        incident = self.get_object()
         audit_record(
             action="incident.view",
             actor=self.actor,
-            partnership=self.partnership,
             target=incident,
-            ip=client_ip(self.request),
             # The thumbnails shown, each fetched on its own and covered by this one event.
             detail={
                 "photo_ids": [p.pk for p in incident.photos.all() if p.processed_at is not None]
@@ -131,72 +134,72 @@ class IncidentReviewView(IncidentMixin, View):
     """Accept, reject (with a reason) or link a profile by its reference (POST only)."""
 
     allowed_roles = ADMIN_ONLY
+    action = CHANGE
     http_method_names = ["post"]
-    action = ""
+    operation = ""
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        incident = self.get_incident()
-        ip = client_ip(request)
+        incident = self.get_object()
         try:
-            if self.action == "accept":
-                services.incident_review(incident=incident, accept=True, actor=self.actor, ip=ip)
+            if self.operation == "accept":
+                services.incident_review(incident=incident, accept=True, actor=self.actor)
                 messages.success(request, "Report accepted.")
-            elif self.action == "reject":
+            elif self.operation == "reject":
                 form = RejectForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
                 services.incident_review(
-                    incident=incident, accept=False, reason=reason, actor=self.actor, ip=ip
+                    incident=incident, accept=False, reason=reason, actor=self.actor
                 )
                 messages.success(request, "Report rejected; the member can see why.")
-            elif self.action == "link":
+            elif self.operation == "link":
                 link = LinkForm(request.POST)
                 reference = link.cleaned_data["reference"] if link.is_valid() else ""
-                profile = profile_owned_by_reference(self.membership, reference)
+                profile = profile_by_reference(
+                    membership=self.membership, reference=reference, action=CHANGE
+                )
                 if profile is None:
                     raise ValidationError(f"No profile of yours has the reference {reference!r}.")
-                services.incident_link(incident=incident, profile=profile, actor=self.actor, ip=ip)
+                services.incident_link(incident=incident, profile=profile, actor=self.actor)
                 messages.success(request, f"Linked to {profile.reference}.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("incidents:detail", slug=slug, pk=pk)
 
 
-class IncidentPhotoView(PartnershipMixin, View):
+class IncidentPhotoView(TenantObjectMixin[IncidentPhoto], View):
     """An incident photo, for those who may see the incident; never cached."""
 
     allowed_roles = ALL_ROLES
+    object_selector = selectors.incident_photo_for
+    action = VIEW
     http_method_names = ["get"]
     thumbnail = False
 
     def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        photo = selectors.photo_visible(self.membership, token)
-        if photo is None:
-            raise Http404("No such photo.")
+        photo = self.get_object()
         response = photo_response(photo, thumbnail=self.thumbnail, filename="incident-photo.jpg")
         if not self.thumbnail:
             # Thumbnails are covered by the incident page's own event (incident.view).
             audit_record(
                 action="incident.photo_view",
                 actor=self.actor,
-                partnership=self.partnership,
                 target=photo.incident,
-                ip=client_ip(request),
                 detail={"photo_id": photo.pk},
             )
         return response
 
 
-class ProfileFromPhotoView(PartnershipMixin, View):
+class ProfileFromPhotoView(TenantObjectMixin[IncidentPhoto], View):
     """Create an ID-sought profile from an incident photo (POST only)."""
 
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.incident_photo_for
+    action = CHANGE
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        photo = selectors.photo_visible(self.membership, token)
-        if photo is None:
-            raise Http404("No such photo.")
-        profile = services.profile_from_photo(photo=photo, actor=self.actor, ip=client_ip(request))
+        photo = self.get_object()
+        profile = services.profile_from_photo(photo=photo, actor=self.actor)
         messages.success(request, f"{profile.reference} created as ID sought from the photo.")
         return redirect("offenders:profile", slug=slug, pk=profile.pk)
 

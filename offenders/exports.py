@@ -19,9 +19,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bcrp.crypto import read_encrypted, write_encrypted
-from bcrp.models import AuditEvent, User
+from bcrp.models import AuditEvent
 from bcrp.queue import enqueue_on_commit
 from offenders.models import (
     ExportStatus,
@@ -58,7 +59,7 @@ def _text(value: Any) -> Any:
 
 
 def export_request(
-    *, profile: OffenderProfile, request_reference: str, actor: User, ip: str | None = None
+    *, profile: OffenderProfile, request_reference: str, actor: Actor
 ) -> SubjectAccessExport:
     """Queue an export; the worker builds it after this transaction commits."""
     with transaction.atomic():
@@ -67,14 +68,13 @@ def export_request(
             profile=profile,
             token=secrets.token_urlsafe(32),
             request_reference=request_reference.strip()[:80],
-            requested_by=actor,
+            requested_by=actor.user,
         )
         audit_record(
             action="profile.export_request",
             actor=actor,
             partnership=profile.partnership,
             target=profile,
-            ip=ip,
             detail={"export_id": export.pk},
         )
         enqueue_on_commit("offenders.tasks.subject_export_build", export.pk)

@@ -25,9 +25,9 @@ from offenders.models import (
     WarningMarker,
     birth_date_bounds,
 )
-from offenders.selectors import galleries_for
+from offenders.selectors import galleries_of_partnership
 from partnerships.models import Partnership, Premises
-from partnerships.selectors import premises_for
+from partnerships.selectors import premises_of_partnership
 from photos.forms import MultipleFileInput, MultiplePhotoField
 
 
@@ -148,7 +148,7 @@ class PlacementForm(forms.Form):
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["gallery"].queryset = galleries_for(partnership)  # type: ignore[attr-defined]
+        self.fields["gallery"].queryset = galleries_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
 
 
 class PhotoUploadForm(forms.Form):
@@ -200,7 +200,7 @@ class NoticeForm(forms.Form):
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["premises"].queryset = premises_for(partnership)  # type: ignore[attr-defined]
+        self.fields["premises"].queryset = premises_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
 
 
 class AppealForm(forms.ModelForm[Exclusion]):

@@ -4,6 +4,10 @@ A partnership's administrators and police see all of its profiles; its members s
 circulated ones (in a gallery members may see, placement not expired, not archived, not under
 18) and only through the member gallery. Profiles of other partnerships are never visible here
 without a sharing agreement.
+
+Names: `<noun>_for(*, membership, pk|token, action)` is the one record a person acts on, or None:
+peers may view a shared profile, only the owning partnership's administrators change or export
+it (the tenant pages resolve their record with these); `<nouns>_<qualifier>(*, ...)` is a list.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from bcrp.actors import VIEW, Action
 from bcrp.models import AuditEvent
 from offenders.models import (
     Exclusion,
@@ -39,7 +44,7 @@ PHASH_NEAR_BITS = 6
 REFERENCE_RE = re.compile(r"[A-Za-z]{1,5}-\d{1,6}")
 
 
-def juvenile_q(today: date | None = None) -> Q:
+def juvenile_q(*, today: date | None = None) -> Q:
     """Profiles whose subject is, or may be, under 18 today."""
     today = today or timezone.localdate()
     eighteenth_birthday_cutoff = today - relativedelta(years=ADULT_AGE)
@@ -48,7 +53,7 @@ def juvenile_q(today: date | None = None) -> Q:
     )
 
 
-def circulated_q(partnership: Partnership, today: date | None = None) -> Q:
+def circulated_q(*, partnership: Partnership, today: date | None = None) -> Q:
     """Profiles a partnership's members may see at the till."""
     today = today or timezone.localdate()
     in_visible_gallery = Exists(
@@ -62,13 +67,13 @@ def circulated_q(partnership: Partnership, today: date | None = None) -> Q:
     return (
         Q(partnership=partnership, status__in=[ProfileStatus.KNOWN, ProfileStatus.ID_SOUGHT])
         & Q(in_visible_gallery)
-        & ~juvenile_q(today)
+        & ~juvenile_q(today=today)
     )
 
 
-def shareable_q(today: date | None = None) -> Q:
+def shareable_q(*, today: date | None = None) -> Q:
     """Profiles that may leave their partnership under a sharing agreement."""
-    return ~Q(status=ProfileStatus.ARCHIVED) & Q(local_only=False) & ~juvenile_q(today)
+    return ~Q(status=ProfileStatus.ARCHIVED) & Q(local_only=False) & ~juvenile_q(today=today)
 
 
 def view_permission_id() -> int:
@@ -78,10 +83,10 @@ def view_permission_id() -> int:
     )
 
 
-def visible_count(membership: Membership) -> int | None:
+def profiles_visible_count(*, membership: Membership) -> int | None:
     """How many profiles an administrator or officer sees here, from the permission index
     alone (one row per visible profile); None for members."""
-    group_id = viewing_group_id(membership)
+    group_id = viewing_group_id(membership=membership)
     if group_id is None:
         return None
     return ProfileGroupPermission.objects.filter(
@@ -89,7 +94,7 @@ def visible_count(membership: Membership) -> int | None:
     ).count()
 
 
-def viewing_group_id(membership: Membership) -> int | None:
+def viewing_group_id(*, membership: Membership) -> int | None:
     """The guardian group whose `view` rows decide what this person sees here."""
     partnership = membership.partnership
     if membership.role == Role.ADMIN:
@@ -99,7 +104,7 @@ def viewing_group_id(membership: Membership) -> int | None:
     return None
 
 
-def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
+def profiles_visible(*, membership: Membership) -> QuerySet[OffenderProfile]:
     """Every profile this person may see in this partnership, whatever the page.
 
     Administrators and police: the profiles their role group holds a guardian `view` row for
@@ -107,7 +112,7 @@ def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
     of *this* partnership counts, so an officer attached to several partnerships sees, under each,
     only what that partnership may see. Members: their own partnership's circulated profiles.
     """
-    group_id = viewing_group_id(membership)
+    group_id = viewing_group_id(membership=membership)
     if group_id is not None:
         # EXISTS with literal ids lets PostgreSQL walk the profiles in page order and stop
         # after one page, instead of joining every row the group may see.
@@ -120,28 +125,34 @@ def profiles_visible(membership: Membership) -> QuerySet[OffenderProfile]:
                 )
             )
         )
-    return OffenderProfile.objects.filter(circulated_q(membership.partnership))
+    return OffenderProfile.objects.filter(circulated_q(partnership=membership.partnership))
 
 
-def profile_owned(membership: Membership, pk: int) -> OffenderProfile | None:
-    """A visible profile this partnership owns (for anything that changes it)."""
-    profile = profile_detail(membership, pk)
-    if profile is None or profile.partnership_id != membership.partnership_id:
-        return None
-    return profile
+def profiles_for_action(*, membership: Membership, action: Action) -> QuerySet[OffenderProfile]:
+    """The profiles this person may do `action` to: any visible one to view; only their own
+    partnership's, and only as an administrator, for anything else."""
+    if not membership.may(action):
+        return OffenderProfile.objects.none()
+    profiles = profiles_visible(membership=membership)
+    if action != VIEW:
+        profiles = profiles.filter(partnership=membership.partnership_id)
+    return profiles
 
 
-def profile_owned_by_reference(membership: Membership, reference: str) -> OffenderProfile | None:
-    """A visible profile this partnership owns, by its reference typed in any case."""
+def profile_by_reference(
+    *, membership: Membership, reference: str, action: Action
+) -> OffenderProfile | None:
+    """A profile this person may do `action` to, by its reference typed in any case."""
     return (
-        profiles_visible(membership)
-        .filter(partnership=membership.partnership_id, reference__iexact=reference.strip())
+        profiles_for_action(membership=membership, action=action)
+        .filter(reference__iexact=reference.strip())
         .first()
     )
 
 
-def export_of(membership: Membership, token: str) -> SubjectAccessExport | None:
-    """A subject access export of this partnership, for its administrators only."""
+def export_for(*, membership: Membership, token: str, action: Action) -> SubjectAccessExport | None:
+    """A subject access export of this partnership: its administrators alone see one, whatever
+    the action (the owning partnership is the controller)."""
     if membership.role != Role.ADMIN:
         return None
     return (
@@ -161,14 +172,15 @@ def _primary_images() -> Prefetch[Any]:
     )
 
 
-def profile_list(
-    membership: Membership, *, search: str = "", status: str = ""
+def profiles_matching(
+    *, membership: Membership, search: str = "", status: str = ""
 ) -> QuerySet[OffenderProfile]:
-    profiles = profiles_visible(membership).select_related("partnership")
+    """The profile list: visible profiles by reference or name words and status, newest first."""
+    profiles = profiles_visible(membership=membership).select_related("partnership")
     if search and REFERENCE_RE.fullmatch(search.strip()):
         profiles = profiles.filter(reference__iexact=search.strip())
     elif search:
-        profiles = name_search(profiles, search)
+        profiles = profiles_named(profiles=profiles, text=search)
     if status:
         profiles = profiles.filter(status=status)
     return profiles.prefetch_related(
@@ -178,11 +190,11 @@ def profile_list(
     ).order_by("-created_at", "-id")
 
 
-def member_gallery(
-    membership: Membership, *, gallery: Gallery | None = None
+def profiles_circulated(
+    *, membership: Membership, gallery: Gallery | None = None
 ) -> QuerySet[OffenderProfile]:
     """The circulated gallery: only what a person at a till needs."""
-    profiles = OffenderProfile.objects.filter(circulated_q(membership.partnership))
+    profiles = OffenderProfile.objects.filter(circulated_q(partnership=membership.partnership))
     if gallery is not None:
         profiles = profiles.filter(
             placements__gallery=gallery, placements__expires_on__gte=timezone.localdate()
@@ -199,13 +211,13 @@ def member_gallery(
 def _circulated_names(partnership: Partnership) -> QuerySet[OffenderProfile]:
     # Names only: nothing else a member may not see at the till is even loaded.
     return (
-        OffenderProfile.objects.filter(circulated_q(partnership))
+        OffenderProfile.objects.filter(circulated_q(partnership=partnership))
         .only("pk", "first_name", "last_name")
         .order_by("last_name", "first_name", "pk")
     )
 
 
-def circulated_id_sought_since(
+def profiles_circulated_id_sought_since(
     *, partnership: Partnership, since: datetime
 ) -> QuerySet[OffenderProfile]:
     """Circulated profiles added as ID sought since `since` (names only)."""
@@ -214,7 +226,7 @@ def circulated_id_sought_since(
     )
 
 
-def circulated_excluded_since(
+def profiles_circulated_excluded_since(
     *, partnership: Partnership, since: datetime
 ) -> QuerySet[OffenderProfile]:
     """Circulated profiles served an exclusion notice (still in force) since `since` (names
@@ -231,9 +243,11 @@ def circulated_excluded_since(
     )
 
 
-def profile_detail(membership: Membership, pk: int) -> OffenderProfile | None:
+def profile_for(*, membership: Membership, pk: int, action: Action) -> OffenderProfile | None:
+    """One profile with everything its page shows: peers may view a shared profile; only the
+    owning partnership's administrators change or export it."""
     return (
-        profiles_visible(membership)
+        profiles_for_action(membership=membership, action=action)
         .select_related("partnership", "created_by")
         .prefetch_related(
             Prefetch("images", queryset=OffenderImage.objects.order_by("position", "id")),
@@ -250,7 +264,7 @@ def profile_detail(membership: Membership, pk: int) -> OffenderProfile | None:
     )
 
 
-def profile_history(membership: Membership, profile: OffenderProfile) -> QuerySet[AuditEvent]:
+def events_of_profile(*, membership: Membership, profile: OffenderProfile) -> QuerySet[AuditEvent]:
     """What this partnership's people and sweeps did to a profile, newest first.
 
     Only events recorded under this partnership: a peer that sees a shared profile never learns
@@ -268,33 +282,42 @@ def profile_history(membership: Membership, profile: OffenderProfile) -> QuerySe
     )
 
 
-def image_visible(membership: Membership, token: str) -> OffenderImage | None:
+def image_for(*, membership: Membership, token: str, action: Action) -> OffenderImage | None:
+    """A photo, under the same rule as its profile."""
     return (
         OffenderImage.objects.select_related("profile")
-        .filter(token=token, profile__in=profiles_visible(membership))
+        .filter(token=token, profile__in=profiles_for_action(membership=membership, action=action))
         .first()
     )
 
 
-def galleries_for(partnership: Partnership) -> QuerySet[Gallery]:
+def galleries_of_partnership(*, partnership: Partnership) -> QuerySet[Gallery]:
     return Gallery.objects.filter(partnership=partnership).order_by("name")
 
 
-def galleries_circulated(partnership: Partnership) -> QuerySet[Gallery]:
-    return galleries_for(partnership).filter(members_may_see=True)
+def galleries_circulated(*, partnership: Partnership) -> QuerySet[Gallery]:
+    return galleries_of_partnership(partnership=partnership).filter(members_may_see=True)
 
 
-def placement_of(membership: Membership, pk: int) -> GalleryPlacement | None:
+def gallery_for(*, membership: Membership, pk: int, action: Action) -> Gallery | None:
+    """A gallery of this partnership (galleries are never shared)."""
+    if not membership.may(action):
+        return None
+    return galleries_of_partnership(partnership=membership.partnership).filter(pk=pk).first()
+
+
+def placement_for(*, membership: Membership, pk: int, action: Action) -> GalleryPlacement | None:
+    """A profile's place in a gallery, under the same rule as the profile."""
     return (
         GalleryPlacement.objects.select_related("profile__partnership", "gallery")
-        .filter(pk=pk, profile__in=profiles_visible(membership))
+        .filter(pk=pk, profile__in=profiles_for_action(membership=membership, action=action))
         .first()
     )
 
 
-def possible_duplicates(
-    membership: Membership,
+def profiles_possibly_duplicate(
     *,
+    membership: Membership,
     first_name: str,
     last_name: str,
     date_of_birth: date | None,
@@ -306,7 +329,7 @@ def possible_duplicates(
     full = normalise_name(f"{first_name} {last_name}")
     if not full or date_of_birth is None:
         return []
-    candidates = profiles_visible(membership).filter(
+    candidates = profiles_visible(membership=membership).filter(
         date_of_birth=date_of_birth, search_name__contains=full
     )
     if exclude_pk is not None:
@@ -315,12 +338,12 @@ def possible_duplicates(
 
 
 def images_matching(
-    membership: Membership, *, sha256: str, phash: int | None, exclude_profile_pk: int
+    *, membership: Membership, sha256: str, phash: int | None, exclude_profile_pk: int
 ) -> list[OffenderImage]:
     """Photos on other visible profiles that are the same file or look the same."""
     near = Q(sha256=sha256)
     images = OffenderImage.objects.select_related("profile").filter(
-        profile__in=profiles_visible(membership)
+        profile__in=profiles_visible(membership=membership)
     )
     if phash is not None:
         distance = RawSQL("bit_count((phash # %s)::bit(64))", (phash,))
@@ -329,7 +352,7 @@ def images_matching(
     return list(images.filter(near).exclude(profile_id=exclude_profile_pk)[:10])
 
 
-def images_alike_on_profile(image: OffenderImage) -> list[OffenderImage]:
+def images_alike_on_profile(*, image: OffenderImage) -> list[OffenderImage]:
     """Other photos on the same profile that look like this one: a re-saved or resized copy has
     different bytes (so the exact-file check lets it through) but the same perceptual hash."""
     if image.phash is None:
@@ -355,17 +378,18 @@ def notices_prefetch() -> Prefetch[Any]:
     )
 
 
-def notice_of(membership: Membership, pk: int) -> Exclusion | None:
-    """A notice on a profile this partnership owns (notices are not shared)."""
+def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion | None:
+    """A notice on a profile this partnership owns (notices are not shared, even when their
+    profile is), under the same rule as the profile."""
     return (
         Exclusion.objects.select_related("profile__partnership", "issued_by")
         .filter(pk=pk, profile__partnership=membership.partnership)
-        .filter(profile__in=profiles_visible(membership))
+        .filter(profile__in=profiles_for_action(membership=membership, action=action))
         .first()
     )
 
 
-def name_search_query(text: str) -> SearchQuery | None:
+def _name_query(text: str) -> SearchQuery | None:
     """A prefix query over name words: "jo doy" finds Joanne Doyle and Jo Doyle.
 
     Every word typed must begin some word of a name or alias. Punctuation splits words the way
@@ -378,6 +402,7 @@ def name_search_query(text: str) -> SearchQuery | None:
     )
 
 
-def name_search(queryset: QuerySet[OffenderProfile], text: str) -> QuerySet[OffenderProfile]:
-    query = name_search_query(text)
-    return queryset.filter(search_vector=query) if query is not None else queryset
+def profiles_named(*, profiles: QuerySet[OffenderProfile], text: str) -> QuerySet[OffenderProfile]:
+    """Those of `profiles` whose names or aliases have a word beginning with each word typed."""
+    query = _name_query(text)
+    return profiles.filter(search_vector=query) if query is not None else profiles

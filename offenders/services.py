@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bcrp.crypto import write_encrypted
 from bcrp.queue import enqueue_on_commit
@@ -38,9 +39,6 @@ from partnerships.services import reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
 from sharing.permissions import profiles_sync
-
-if TYPE_CHECKING:
-    from bcrp.models import User
 
 PROFILE_FIELDS = (
     "first_name",
@@ -101,23 +99,21 @@ def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
 
 @transaction.atomic
 def profile_create(
-    *, partnership: Partnership, fields: dict[str, Any], actor: User, ip: str | None = None
+    *, partnership: Partnership, fields: dict[str, Any], actor: Actor
 ) -> OffenderProfile:
     partnerships_lock([partnership.pk])
-    profile = OffenderProfile(partnership=partnership, created_by=actor)
+    profile = OffenderProfile(partnership=partnership, created_by=actor.user)
     _apply(profile, fields)
     profile.reference = _next_reference(partnership)
     profile.save()
     profiles_sync([profile.pk])
-    audit_record(
-        action="profile.create", actor=actor, partnership=partnership, target=profile, ip=ip
-    )
+    audit_record(action="profile.create", actor=actor, partnership=partnership, target=profile)
     return profile
 
 
 @transaction.atomic
 def profile_update(
-    *, profile: OffenderProfile, fields: dict[str, Any], actor: User, ip: str | None = None
+    *, profile: OffenderProfile, fields: dict[str, Any], actor: Actor
 ) -> OffenderProfile:
     partnerships_lock([profile.partnership_id])
     # The instance was read before the lock: another administrator may have archived the
@@ -132,30 +128,26 @@ def profile_update(
         actor=actor,
         partnership=profile.partnership,
         target=profile,
-        ip=ip,
         detail={"fields": changed},
     )
     return profile
 
 
-def profile_archive(*, profile: OffenderProfile, actor: User, ip: str | None = None) -> None:
-    profile_update(profile=profile, fields={"status": ProfileStatus.ARCHIVED}, actor=actor, ip=ip)
+def profile_archive(*, profile: OffenderProfile, actor: Actor) -> None:
+    profile_update(profile=profile, fields={"status": ProfileStatus.ARCHIVED}, actor=actor)
 
 
 def profile_restore(
     *,
     profile: OffenderProfile,
-    actor: User,
+    actor: Actor,
     status: str = ProfileStatus.KNOWN,
-    ip: str | None = None,
 ) -> None:
-    profile_update(profile=profile, fields={"status": status}, actor=actor, ip=ip)
+    profile_update(profile=profile, fields={"status": status}, actor=actor)
 
 
 @transaction.atomic
-def gallery_save(
-    *, partnership: Partnership, gallery: Gallery, actor: User, ip: str | None = None
-) -> Gallery:
+def gallery_save(*, partnership: Partnership, gallery: Gallery, actor: Actor) -> Gallery:
     created = gallery.pk is None
     gallery.partnership = partnership
     gallery.full_clean()
@@ -165,7 +157,6 @@ def gallery_save(
         actor=actor,
         partnership=partnership,
         target=gallery,
-        ip=ip,
     )
     return gallery
 
@@ -180,8 +171,7 @@ def placement_add(
     profile: OffenderProfile,
     gallery: Gallery,
     expires_on: date | None = None,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> GalleryPlacement:
     if gallery.partnership_id != profile.partnership_id:
         raise ValidationError({"gallery": "That gallery belongs to another partnership."})
@@ -191,7 +181,7 @@ def placement_add(
     placement, created = GalleryPlacement.objects.update_or_create(
         gallery=gallery,
         profile=profile,
-        defaults={"expires_on": expires_on, "added_by": actor},
+        defaults={"expires_on": expires_on, "added_by": actor.user},
     )
     OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
     audit_record(
@@ -199,14 +189,13 @@ def placement_add(
         actor=actor,
         partnership=profile.partnership,
         target=profile,
-        ip=ip,
         detail={"gallery_id": gallery.pk, "expires_on": expires_on.isoformat()},
     )
     return placement
 
 
 @transaction.atomic
-def placement_remove(*, placement: GalleryPlacement, actor: User, ip: str | None = None) -> None:
+def placement_remove(*, placement: GalleryPlacement, actor: Actor) -> None:
     profile = placement.profile
     detail = {"gallery_id": placement.gallery_id}
     placement.delete()
@@ -215,7 +204,6 @@ def placement_remove(*, placement: GalleryPlacement, actor: User, ip: str | None
         actor=actor,
         partnership=profile.partnership,
         target=profile,
-        ip=ip,
         detail=detail,
     )
 
@@ -224,9 +212,7 @@ def _storage_name(profile: OffenderProfile, token: str, kind: str) -> str:
     return f"offender-images/{profile.partnership_id}/{token}.{kind}.bin"
 
 
-def image_add(
-    *, profile: OffenderProfile, upload: UploadedFile, actor: User, ip: str | None = None
-) -> OffenderImage:
+def image_add(*, profile: OffenderProfile, upload: UploadedFile, actor: Actor) -> OffenderImage:
     """Check, re-encode, encrypt and store one photo; the thumbnail follows in the background.
 
     A refused file leaves nothing behind: the stored file is removed if the row is not written.
@@ -252,7 +238,7 @@ def image_add(
                 **prepared.row_fields(),
                 position=(existing["top"] + 1) if existing["top"] is not None else 0,
                 is_primary=existing["n"] is None,
-                uploaded_by=actor,
+                uploaded_by=actor.user,
             )
             OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
             audit_record(
@@ -260,7 +246,6 @@ def image_add(
                 actor=actor,
                 partnership=profile.partnership,
                 target=profile,
-                ip=ip,
                 detail={"image_id": image.pk},
             )
             enqueue_on_commit("offenders.tasks.image_process", image.pk)
@@ -275,7 +260,7 @@ def image_process_now(image_id: int) -> bool:
 
 
 @transaction.atomic
-def image_set_primary(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
+def image_set_primary(*, image: OffenderImage, actor: Actor) -> None:
     OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
     OffenderImage.objects.filter(profile_id=image.profile_id, is_primary=True).update(
         is_primary=False
@@ -286,13 +271,12 @@ def image_set_primary(*, image: OffenderImage, actor: User, ip: str | None = Non
         actor=actor,
         partnership=image.profile.partnership,
         target=image.profile,
-        ip=ip,
         detail={"image_id": image.pk},
     )
 
 
 @transaction.atomic
-def image_move(*, image: OffenderImage, offset: int, actor: User, ip: str | None = None) -> None:
+def image_move(*, image: OffenderImage, offset: int, actor: Actor) -> None:
     """Move a photo one place earlier (-1) or later (+1) in the profile's order."""
     OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
     ordered = list(
@@ -311,13 +295,12 @@ def image_move(*, image: OffenderImage, offset: int, actor: User, ip: str | None
         actor=actor,
         partnership=image.profile.partnership,
         target=image.profile,
-        ip=ip,
         detail={"image_id": image.pk, "offset": offset},
     )
 
 
 @transaction.atomic
-def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) -> None:
+def image_delete(*, image: OffenderImage, actor: Actor) -> None:
     profile = OffenderProfile.objects.select_for_update().get(pk=image.profile_id)
     files = {name for name in (image.original, image.thumbnail) if name}
     was_primary = image.is_primary
@@ -332,7 +315,6 @@ def image_delete(*, image: OffenderImage, actor: User, ip: str | None = None) ->
         actor=actor,
         partnership=profile.partnership,
         target=profile,
-        ip=ip,
         detail={"image_id": image_id},
     )
     transaction.on_commit(lambda: photo_files_delete_unused(OffenderImage, files))
@@ -368,8 +350,7 @@ def exclusion_issue(
     premises: list[Any] | None = None,
     served_by: str = "",
     served_on: date | None = None,
-    actor: User | None,
-    ip: str | None = None,
+    actor: Actor | None,
 ) -> Exclusion:
     """Issue a warning or exclusion under the partnership's scheme.
 
@@ -423,7 +404,7 @@ def exclusion_issue(
         served_by=served_by,
         served_on=served_on,
         escalated_from=escalated_from,
-        issued_by=actor,
+        issued_by=actor.user if actor is not None else None,
     )
     notice.full_clean()
     notice.save()
@@ -435,7 +416,6 @@ def exclusion_issue(
         actor=actor,
         partnership=partnership,
         target=profile,
-        ip=ip,
         detail={"notice_id": notice.pk, "escalated": escalated_from is not None},
     )
     return notice
@@ -448,8 +428,7 @@ def exclusion_appeal(
     lodged_on: date,
     outcome: str = "",
     decided_on: date | None = None,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> Exclusion:
     notice.appeal_lodged_on = lodged_on
     notice.appeal_outcome = outcome
@@ -463,7 +442,6 @@ def exclusion_appeal(
         actor=actor,
         partnership=notice.profile.partnership,
         target=notice.profile,
-        ip=ip,
         detail={"notice_id": notice.pk, "outcome": outcome},
     )
     return notice

@@ -1,4 +1,5 @@
-"""Offender pages under /p/<slug>/; every view goes through bcrp.tenancy.PartnershipMixin."""
+"""Offender pages under /p/<slug>/; every view goes through
+partnerships.tenancy.PartnershipMixin."""
 
 from django.urls import path
 
@@ -51,18 +52,20 @@ urlpatterns = [
     ),
     path(
         "photos/<token:token>/primary/",
-        views.ImageActionView.as_view(action="primary"),
+        views.ImageActionView.as_view(operation="primary"),
         name="image-primary",
     ),
-    path("photos/<token:token>/up/", views.ImageActionView.as_view(action="up"), name="image-up"),
+    path(
+        "photos/<token:token>/up/", views.ImageActionView.as_view(operation="up"), name="image-up"
+    ),
     path(
         "photos/<token:token>/down/",
-        views.ImageActionView.as_view(action="down"),
+        views.ImageActionView.as_view(operation="down"),
         name="image-down",
     ),
     path(
         "photos/<token:token>/delete/",
-        views.ImageActionView.as_view(action="delete"),
+        views.ImageActionView.as_view(operation="delete"),
         name="image-delete",
     ),
     path("profiles/<int:pk>/notices/", views.NoticeIssueView.as_view(), name="notice-issue"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
@@ -16,16 +16,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from bcrp.audit import audit_record, client_ip
-from bcrp.tenancy import (
-    ADMIN_AND_POLICE,
-    ADMIN_ONLY,
-    ALL_ROLES,
-    PartnershipMixin,
-    TenantEditView,
-    TenantListView,
-    form_errors_from,
-)
+from bcrp.actors import CHANGE, EXPORT, VIEW
+from bcrp.audit import audit_record
+from bcrp.forms import form_errors_from
 from offenders import selectors, services
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.forms import (
@@ -38,45 +31,48 @@ from offenders.forms import (
     ProfileForm,
 )
 from offenders.models import (
+    Exclusion,
     ExportStatus,
     Gallery,
+    GalleryPlacement,
+    OffenderImage,
     OffenderProfile,
     ProfileStatus,
     SubjectAccessExport,
 )
 from offenders.retention import purge_date
 from partnerships.models import Role
+from partnerships.tenancy import (
+    ADMIN_AND_POLICE,
+    ADMIN_ONLY,
+    ALL_ROLES,
+    PartnershipMixin,
+    TenantEditView,
+    TenantListView,
+    TenantObjectMixin,
+)
 from photos.responses import photo_response
 
 PROFILES_PER_PAGE = 50
 GALLERY_PER_PAGE = 60
 
 
-class ProfileMixin(PartnershipMixin):
-    """Loads self.profile through the selector: invisible is indistinguishable from missing."""
+class ProfileMixin(TenantObjectMixin[OffenderProfile]):
+    """A page about one profile, found through offenders.selectors.profile_for: a profile the
+    person may not see (or, to change it, does not own) is indistinguishable from a missing one."""
 
-    profile: OffenderProfile
-    owned_only = False
-
-    def get_profile(self) -> OffenderProfile:
-        if not hasattr(self, "profile"):
-            pk = int(self.kwargs["pk"])  # type: ignore[attr-defined]
-            if self.owned_only:
-                profile = selectors.profile_owned(self.membership, pk)
-            else:
-                profile = selectors.profile_detail(self.membership, pk)
-            if profile is None:
-                raise Http404("No such profile.")
-            self.profile = profile
-        return self.profile
+    object_selector = selectors.profile_for
+    action = VIEW
 
     def can_edit(self, profile: OffenderProfile) -> bool:
+        """Whether to offer the buttons that change it; the pages behind them ask
+        profile_for again with CHANGE."""
         return self.membership.role == Role.ADMIN and profile.partnership_id == self.partnership.pk
 
     def profile_url(self) -> str:
         return reverse(
             "offenders:profile",
-            kwargs={"slug": self.partnership.slug, "pk": self.get_profile().pk},
+            kwargs={"slug": self.partnership.slug, "pk": self.get_object().pk},
         )
 
 
@@ -90,17 +86,15 @@ class ProfileListView(PartnershipMixin, TemplateView):
         status = self.request.GET.get("status", "")
         if status not in ProfileStatus.values:
             status = ""
-        profiles = selectors.profile_list(self.membership, search=search, status=status)
+        profiles = selectors.profiles_matching(
+            membership=self.membership, search=search, status=status
+        )
         page = Paginator(profiles, PROFILES_PER_PAGE).get_page(self.request.GET.get("page"))
         shown = [profile.pk for profile in page.object_list]
         if shown:
             # The browser fetches each row's thumbnail on its own; this one event covers them.
             audit_record(
-                action="profile_list.view",
-                actor=self.actor,
-                partnership=self.partnership,
-                ip=client_ip(self.request),
-                detail={"profile_ids": shown},
+                action="profile_list.view", actor=self.actor, detail={"profile_ids": shown}
             )
         context.update(page=page, q=search, status=status, statuses=ProfileStatus.choices)
         return context
@@ -122,8 +116,8 @@ class ProfileFormView(PartnershipMixin, FormView[ProfileForm]):
     def duplicates(self, form: ProfileForm) -> list[OffenderProfile]:
         if form.cleaned_data.get("not_a_duplicate"):
             return []
-        return selectors.possible_duplicates(
-            self.membership,
+        return selectors.profiles_possibly_duplicate(
+            membership=self.membership,
             first_name=form.cleaned_data.get("first_name", ""),
             last_name=form.cleaned_data.get("last_name", ""),
             date_of_birth=form.cleaned_data.get("date_of_birth"),
@@ -147,21 +141,11 @@ class ProfileFormView(PartnershipMixin, FormView[ProfileForm]):
         return redirect("offenders:profile", slug=self.partnership.slug, pk=profile.pk)
 
     def save(self, fields: dict[str, Any]) -> OffenderProfile:
-        actor = self.actor
-        ip = client_ip(self.request)
         if self.instance is None:
             return services.profile_create(
-                partnership=self.partnership,
-                fields=fields,
-                actor=actor,
-                ip=ip,
+                partnership=self.partnership, fields=fields, actor=self.actor
             )
-        return services.profile_update(
-            profile=self.instance,
-            fields=fields,
-            actor=actor,
-            ip=ip,
-        )
+        return services.profile_update(profile=self.instance, fields=fields, actor=self.actor)
 
 
 class ProfileCreateView(ProfileFormView):
@@ -169,11 +153,11 @@ class ProfileCreateView(ProfileFormView):
 
 
 class ProfileEditView(ProfileMixin, ProfileFormView):
-    owned_only = True
+    action = CHANGE
     extra_context = {"title": "Edit profile", "submit": "Save"}
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        self.instance = self.get_profile()
+        self.instance = self.get_object()
         return super().get_form_kwargs()
 
 
@@ -191,14 +175,8 @@ class ProfileDetailView(ProfileMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        profile = self.get_profile()
-        audit_record(
-            action="profile.view",
-            actor=self.actor,
-            partnership=self.partnership,
-            target=profile,
-            ip=client_ip(self.request),
-        )
+        profile = self.get_object()
+        audit_record(action="profile.view", actor=self.actor, target=profile)
         if self.membership.role == Role.MEMBER:
             context.update(profile=profile, images=profile.images.all())
             return context
@@ -215,7 +193,7 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             can_edit=self.can_edit(profile),
             notices=profile.all_notices,
             notice_form=kwargs.get("notice_form") or NoticeForm(partnership=self.partnership),
-            history=selectors.profile_history(self.membership, profile)[:50],
+            history=selectors.events_of_profile(membership=self.membership, profile=profile)[:50],
         )
         return context
 
@@ -224,42 +202,39 @@ class ProfileStatusView(ProfileMixin, View):
     """Archive or restore (POST only)."""
 
     allowed_roles = ADMIN_ONLY
+    action = CHANGE
     http_method_names = ["post"]
-    owned_only = True
     archive = True
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        profile = self.get_profile()
+        profile = self.get_object()
         if self.archive:
-            services.profile_archive(profile=profile, actor=self.actor, ip=client_ip(request))
+            services.profile_archive(profile=profile, actor=self.actor)
             messages.success(request, f"{profile.reference} archived.")
         else:
-            services.profile_restore(profile=profile, actor=self.actor, ip=client_ip(request))
+            services.profile_restore(profile=profile, actor=self.actor)
             messages.success(request, f"{profile.reference} restored.")
         return redirect(self.profile_url())
 
 
 class ProfileImagesView(ProfileMixin, TemplateView):
-    """GET: the photo strip (htmx polls it until thumbnails are ready). POST: upload photos."""
+    """GET: the photo strip (htmx polls it until thumbnails are ready). POST: upload photos,
+    for the owning partnership's administrators."""
 
     allowed_roles = ALL_ROLES
+    post_action = CHANGE
     template_name = "offenders/_images.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        profile = self.get_profile()
+        profile = self.get_object()
         images = list(profile.images.all())
         shown = [image.pk for image in images if image.processed_at is not None]
         if shown:
             # The strip's thumbnails (polled in while they are made) are fetched one by one;
             # this one event covers them.
             audit_record(
-                action="profile.view",
-                actor=self.actor,
-                partnership=self.partnership,
-                target=profile,
-                ip=client_ip(self.request),
-                detail={"image_ids": shown},
+                action="profile.view", actor=self.actor, target=profile, detail={"image_ids": shown}
             )
         context.update(
             profile=profile,
@@ -270,11 +245,7 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        if self.membership.role != Role.ADMIN:
-            raise PermissionDenied("Only administrators add photos.")
-        profile = self.get_profile()
-        if profile.partnership_id != self.partnership.pk:
-            raise PermissionDenied("Photos are added by the partnership that owns the profile.")
+        profile = self.get_object()
         form = PhotoUploadForm(request.POST, request.FILES)
         problems: list[str] = []
         warnings: list[str] = []
@@ -284,23 +255,18 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         else:
             for upload in form.cleaned_data["photos"]:
                 try:
-                    image = services.image_add(
-                        profile=profile,
-                        upload=upload,
-                        actor=self.actor,
-                        ip=client_ip(request),
-                    )
+                    image = services.image_add(profile=profile, upload=upload, actor=self.actor)
                 except ValidationError as error:
                     problems.extend(error.messages)
                     continue
                 added += 1
-                for alike in selectors.images_alike_on_profile(image):
+                for alike in selectors.images_alike_on_profile(image=image):
                     warnings.append(
                         f"{upload.name} looks like photo {alike.position + 1} already on this "
                         "profile: possible duplicate. Delete one if they are the same picture."
                     )
                 for match in selectors.images_matching(
-                    self.membership,
+                    membership=self.membership,
                     sha256=image.sha256,
                     phash=image.phash,
                     exclude_profile_pk=profile.pk,
@@ -309,7 +275,7 @@ class ProfileImagesView(ProfileMixin, TemplateView):
                         f"{upload.name} looks like a photo on {match.profile.reference} "
                         f"({match.profile.display_name}): possible duplicate."
                     )
-        del self.profile  # reload with the new photos
+        self.get_object(reload=True)  # with the new photos
         status = 400 if problems and not added else 200
         if not request.htmx:  # type: ignore[attr-defined]
             if status == 400:
@@ -330,49 +296,46 @@ class ProfileImagesView(ProfileMixin, TemplateView):
         return self.render_to_response(context, status=status)
 
 
-class ImageActionView(PartnershipMixin, View):
+class ImageActionView(TenantObjectMixin[OffenderImage], View):
     """Set primary, move or delete one photo (POST only)."""
 
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.image_for
+    action = CHANGE
     http_method_names = ["post"]
-    action = ""
+    operation = ""
 
     def post(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        image = selectors.image_visible(self.membership, token)
-        if image is None or image.profile.partnership_id != self.partnership.pk:
-            raise Http404("No such photo.")
-        actor, ip = self.actor, client_ip(request)
-        if self.action == "primary":
-            services.image_set_primary(image=image, actor=actor, ip=ip)
-        elif self.action in ("up", "down"):
-            offset = -1 if self.action == "up" else 1
-            services.image_move(image=image, offset=offset, actor=actor, ip=ip)
-        elif self.action == "delete":
-            services.image_delete(image=image, actor=actor, ip=ip)
+        image = self.get_object()
+        if self.operation == "primary":
+            services.image_set_primary(image=image, actor=self.actor)
+        elif self.operation in ("up", "down"):
+            offset = -1 if self.operation == "up" else 1
+            services.image_move(image=image, offset=offset, actor=self.actor)
+        elif self.operation == "delete":
+            services.image_delete(image=image, actor=self.actor)
             messages.success(request, "Photo deleted.")
         return redirect("offenders:profile", slug=slug, pk=image.profile_id)
 
 
-class ImageServeView(PartnershipMixin, View):
+class ImageServeView(TenantObjectMixin[OffenderImage], View):
     """The only way to a photo's bytes: same rule as the pages, never cached, no guessable id."""
 
     allowed_roles = ALL_ROLES
+    object_selector = selectors.image_for
+    action = VIEW
     http_method_names = ["get"]
     thumbnail = False
 
     def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        image = selectors.image_visible(self.membership, token)
-        if image is None:
-            raise Http404("No such photo.")
+        image = self.get_object()
         response = photo_response(image, thumbnail=self.thumbnail, filename="photo.jpg")
         # A thumbnail is covered by the event of the page that showed it (one per page view).
         if not self.thumbnail:
             audit_record(
                 action="image.view",
                 actor=self.actor,
-                partnership=self.partnership,
                 target=image.profile,
-                ip=client_ip(request),
                 detail={"image_id": image.pk},
             )
         return response
@@ -383,8 +346,8 @@ class ProfilePageFormView(ProfileDetailView):
     the page is shown again with the form, its errors and the typed values, answering 400."""
 
     allowed_roles = ADMIN_ONLY
+    action = CHANGE
     http_method_names = ["post"]
-    owned_only = True
     form_name: str = ""
 
     def refuse(self, form: BaseForm) -> HttpResponse:
@@ -395,7 +358,7 @@ class PlacementAddView(ProfilePageFormView):
     form_name = "placement_form"
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        profile = self.get_profile()
+        profile = self.get_object()
         form = PlacementForm(request.POST, partnership=self.partnership)
         if not form.is_valid():
             return self.refuse(form)
@@ -405,7 +368,6 @@ class PlacementAddView(ProfilePageFormView):
                 gallery=form.cleaned_data["gallery"],
                 expires_on=form.cleaned_data["expires_on"],
                 actor=self.actor,
-                ip=client_ip(request),
             )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -414,19 +376,15 @@ class PlacementAddView(ProfilePageFormView):
         return redirect(self.profile_url())
 
 
-class PlacementRemoveView(PartnershipMixin, View):
+class PlacementRemoveView(TenantObjectMixin[GalleryPlacement], View):
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.placement_for
+    action = CHANGE
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        placement = selectors.placement_of(self.membership, pk)
-        if placement is None or placement.profile.partnership_id != self.partnership.pk:
-            raise Http404("No such placement.")
-        services.placement_remove(
-            placement=placement,
-            actor=self.actor,
-            ip=client_ip(request),
-        )
+        placement = self.get_object()
+        services.placement_remove(placement=placement, actor=self.actor)
         messages.success(request, f"Removed from {placement.gallery}.")
         return redirect("offenders:profile", slug=slug, pk=placement.profile_id)
 
@@ -439,19 +397,17 @@ class CirculatedGalleryView(PartnershipMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        galleries = list(selectors.galleries_circulated(self.partnership))
+        galleries = list(selectors.galleries_circulated(partnership=self.partnership))
         chosen: Gallery | None = None
         wanted = self.request.GET.get("g", "")
         if wanted.isdigit():
             chosen = next((g for g in galleries if g.pk == int(wanted)), None)
-        profiles = selectors.member_gallery(self.membership, gallery=chosen)
+        profiles = selectors.profiles_circulated(membership=self.membership, gallery=chosen)
         page = Paginator(profiles, GALLERY_PER_PAGE).get_page(self.request.GET.get("page"))
         audit_record(
             action="gallery.view",
             actor=self.actor,
-            partnership=self.partnership,
             target=chosen,
-            ip=client_ip(self.request),
             # The thumbnails shown, each fetched on its own and covered by this one event.
             detail={"profile_ids": [profile.pk for profile in page.object_list]},
         )
@@ -470,23 +426,18 @@ class GalleryListView(TenantListView):
     )
 
     def get_queryset(self) -> QuerySet[Gallery]:
-        return selectors.galleries_for(self.partnership)
+        return selectors.galleries_of_partnership(partnership=self.partnership)
 
 
 class GalleryEditView(TenantEditView):
+    object_selector = selectors.gallery_for
     form_class = GalleryForm
     noun = "gallery"
     list_url_name = "offenders:galleries"
 
-    def get_queryset(self) -> QuerySet[Gallery]:
-        return selectors.galleries_for(self.partnership)
-
     def save(self, instance: Any) -> Any:
         return services.gallery_save(
-            partnership=self.partnership,
-            gallery=instance,
-            actor=self.actor,
-            ip=client_ip(self.request),
+            partnership=self.partnership, gallery=instance, actor=self.actor
         )
 
 
@@ -496,7 +447,7 @@ class NoticeIssueView(ProfilePageFormView):
     form_name = "notice_form"
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        profile = self.get_profile()
+        profile = self.get_object()
         form = NoticeForm(request.POST, partnership=self.partnership)
         if not form.is_valid():
             return self.refuse(form)
@@ -511,7 +462,6 @@ class NoticeIssueView(ProfilePageFormView):
                 served_by=data["served_by"],
                 served_on=data["served_on"],
                 actor=self.actor,
-                ip=client_ip(request),
             )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -527,21 +477,18 @@ class NoticeIssueView(ProfilePageFormView):
         return redirect("offenders:notice", slug=slug, pk=notice.pk)
 
 
-class NoticeView(PartnershipMixin, TemplateView):
-    """The printable notice, and its appeal."""
+class NoticeView(TenantObjectMixin[Exclusion], TemplateView):
+    """The printable notice, and its appeal (recorded by administrators)."""
 
     allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.notice_for
+    action = VIEW
+    post_action = CHANGE
     template_name = "offenders/notice.html"
-
-    def get_notice(self) -> Any:
-        notice = selectors.notice_of(self.membership, int(self.kwargs["pk"]))
-        if notice is None:
-            raise Http404("No such notice.")
-        return notice
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        notice = self.get_notice()
+        notice = self.get_object()
         context.update(
             notice=notice,
             profile=notice.profile,
@@ -551,9 +498,7 @@ class NoticeView(PartnershipMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        if self.membership.role != Role.ADMIN:
-            raise PermissionDenied("Only administrators record appeals.")
-        form = AppealForm(request.POST, instance=self.get_notice())
+        form = AppealForm(request.POST, instance=self.get_object())
         if form.is_valid():
             try:
                 services.exclusion_appeal(
@@ -562,12 +507,12 @@ class NoticeView(PartnershipMixin, TemplateView):
                     outcome=form.cleaned_data["appeal_outcome"],
                     decided_on=form.cleaned_data["appeal_decided_on"],
                     actor=self.actor,
-                    ip=client_ip(request),
                 )
             except ValidationError as error:
                 form_errors_from(form, error)
         if form.errors:
-            # The page shows the notice as stored: get_context_data loads it afresh.
+            # The form wrote the typed values onto the notice; the page shows it as stored.
+            self.get_object(reload=True)
             return self.render_to_response(self.get_context_data(appeal_form=form), status=400)
         messages.success(request, "Appeal recorded.")
         return redirect("offenders:notice", slug=slug, pk=pk)
@@ -580,11 +525,11 @@ class ExportRequestView(ProfileMixin, View):
     """POST from the owning partnership's profile page: queue an export and go and watch it."""
 
     allowed_roles = ADMIN_ONLY
+    action = EXPORT
     http_method_names = ["post"]
-    owned_only = True
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        profile = self.get_profile()
+        profile = self.get_object()
         form = ExportRequestForm(request.POST)
         if not form.is_valid():
             messages.error(request, "The request reference can be at most 80 characters.")
@@ -593,19 +538,14 @@ class ExportRequestView(ProfileMixin, View):
             profile=profile,
             request_reference=form.cleaned_data["request_reference"],
             actor=self.actor,
-            ip=client_ip(request),
         )
         return redirect("offenders:export", slug=self.partnership.slug, token=export.token)
 
 
-class ExportMixin(PartnershipMixin):
+class ExportMixin(TenantObjectMixin[SubjectAccessExport]):
     allowed_roles = ADMIN_ONLY
-
-    def get_export(self) -> SubjectAccessExport:
-        export = selectors.export_of(self.membership, self.kwargs["token"])  # type: ignore[attr-defined]
-        if export is None:
-            raise Http404("No such export.")
-        return export
+    object_selector = selectors.export_for
+    action = EXPORT
 
 
 class ExportView(ExportMixin, TemplateView):
@@ -620,7 +560,7 @@ class ExportView(ExportMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        export = self.get_export()
+        export = self.get_object()
         context.update(
             export=export,
             profile=export.profile,
@@ -634,7 +574,7 @@ class ExportDownloadView(ExportMixin, View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        export = self.get_export()
+        export = self.get_object()
         if export.status != ExportStatus.READY:
             raise Http404("This export is not ready.")
         response = HttpResponse(export_read(export), content_type="application/zip")
@@ -645,9 +585,7 @@ class ExportDownloadView(ExportMixin, View):
         audit_record(
             action="profile.export_download",
             actor=self.actor,
-            partnership=self.partnership,
             target=export.profile,
-            ip=client_ip(request),
             detail={"export_id": export.pk},
         )
         return response

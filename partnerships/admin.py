@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from bcrp.actors import Actor
 from partnerships import services
 from partnerships.models import Business, Membership, Partnership, Premises
 
@@ -42,7 +43,7 @@ class PartnershipAdmin(admin.ModelAdmin[Partnership]):
             reference_prefix=obj.reference_prefix,
             retention_months=obj.retention_months,
             records_perceived_ethnicity=obj.records_perceived_ethnicity,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=Actor.from_request(request),
         )
         obj.pk = created.pk
         obj.admin_group = created.admin_group
@@ -80,7 +81,7 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
             role=obj.role,
             business=obj.business,
             premises=obj.premises,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=Actor.from_request(request),
         )
         obj.pk = created.pk
 

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from partnerships.models import POSTCODE_RE, Business, Premises, Role, normalise_postcode
-from partnerships.selectors import businesses_for, premises_for
+from partnerships.selectors import businesses_of_partnership, premises_of_partnership
 
 
 class BusinessForm(forms.ModelForm[Business]):
@@ -24,7 +24,7 @@ class PremisesForm(forms.ModelForm[Premises]):
 
     def __init__(self, *args: Any, partnership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["business"].queryset = businesses_for(partnership)  # type: ignore[attr-defined]
+        self.fields["business"].queryset = businesses_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
 
     def clean_postcode(self) -> str:
         postcode = normalise_postcode(self.cleaned_data["postcode"])
@@ -42,8 +42,8 @@ class _PlacementFields(forms.Form):
 
     def __init__(self, *args: Any, partnership: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["business"].queryset = businesses_for(partnership)  # type: ignore[attr-defined]
-        self.fields["premises"].queryset = premises_for(partnership)  # type: ignore[attr-defined]
+        self.fields["business"].queryset = businesses_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
+        self.fields["premises"].queryset = premises_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from bcrp.actors import VIEW, Action
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
@@ -208,6 +210,11 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    def may(self, action: Action) -> bool:
+        """Whether this role may do `action` to a record at all: everyone here views what their
+        role shows them; administrators alone change the scheme's records or export them."""
+        return action == VIEW or self.role == Role.ADMIN
 
 
 def token_hash(token: str) -> str:

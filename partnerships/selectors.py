@@ -1,4 +1,7 @@
-"""Reads for partnerships, always scoped to one partnership or to the acting user."""
+"""Reads for partnerships, always scoped to one partnership or to the acting user.
+
+Names: `<noun>_for(*, membership, pk|token, action)` is the one record a person acts on, or None
+(what the tenant pages resolve their record with); `<nouns>_<qualifier>(*, ...)` is a list."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from bcrp.actors import Action
 from bcrp.models import User
 from partnerships.models import (
     Business,
@@ -14,6 +18,7 @@ from partnerships.models import (
     Membership,
     Partnership,
     Premises,
+    Role,
     token_hash,
 )
 
@@ -31,7 +36,7 @@ def membership_active(*, user: User | AnonymousUser, slug: str) -> Membership | 
     )
 
 
-def memberships_of_user(user: User) -> QuerySet[Membership]:
+def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("partnership")
         .filter(user=user, ended_at=None)
@@ -39,12 +44,12 @@ def memberships_of_user(user: User) -> QuerySet[Membership]:
     )
 
 
-def roles_of_user(user: User) -> set[str]:
+def roles_of_user(*, user: User) -> set[str]:
     """The roles a person holds today, across all their partnerships."""
     return set(Membership.objects.filter(user=user, ended_at=None).values_list("role", flat=True))
 
 
-def memberships_for(partnership: Partnership) -> QuerySet[Membership]:
+def memberships_of_partnership(*, partnership: Partnership) -> QuerySet[Membership]:
     return (
         Membership.objects.select_related("user", "business", "premises")
         .filter(partnership=partnership, ended_at=None)
@@ -52,11 +57,24 @@ def memberships_for(partnership: Partnership) -> QuerySet[Membership]:
     )
 
 
-def businesses_for(partnership: Partnership) -> QuerySet[Business]:
+def membership_for(*, membership: Membership, pk: int, action: Action) -> Membership | None:
+    """An active membership of this partnership: only administrators see or change who belongs."""
+    if membership.role != Role.ADMIN:
+        return None
+    return memberships_of_partnership(partnership=membership.partnership).filter(pk=pk).first()
+
+
+def businesses_of_partnership(*, partnership: Partnership) -> QuerySet[Business]:
     return Business.objects.filter(partnership=partnership).order_by("name")
 
 
-def premises_for(partnership: Partnership) -> QuerySet[Premises]:
+def business_for(*, membership: Membership, pk: int, action: Action) -> Business | None:
+    if not membership.may(action):
+        return None
+    return businesses_of_partnership(partnership=membership.partnership).filter(pk=pk).first()
+
+
+def premises_of_partnership(*, partnership: Partnership) -> QuerySet[Premises]:
     return (
         Premises.objects.select_related("business")
         .filter(business__partnership=partnership)
@@ -64,7 +82,13 @@ def premises_for(partnership: Partnership) -> QuerySet[Premises]:
     )
 
 
-def invitations_open_for(partnership: Partnership) -> QuerySet[Invitation]:
+def premises_for(*, membership: Membership, pk: int, action: Action) -> Premises | None:
+    if not membership.may(action):
+        return None
+    return premises_of_partnership(partnership=membership.partnership).filter(pk=pk).first()
+
+
+def invitations_open(*, partnership: Partnership) -> QuerySet[Invitation]:
     return Invitation.objects.select_related("business", "invited_by").filter(
         partnership=partnership,
         accepted_at=None,
@@ -73,11 +97,14 @@ def invitations_open_for(partnership: Partnership) -> QuerySet[Invitation]:
     )
 
 
-def invitations_for(partnership: Partnership) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(partnership=partnership)
+def invitation_for(*, membership: Membership, pk: int, action: Action) -> Invitation | None:
+    """Any invitation of this partnership (open or not): administrators' business only."""
+    if membership.role != Role.ADMIN:
+        return None
+    return Invitation.objects.filter(partnership=membership.partnership_id, pk=pk).first()
 
 
-def invitation_by_token(token: str) -> Invitation | None:
+def invitation_by_token(*, token: str) -> Invitation | None:
     """The open invitation behind a one-time link, or None."""
     invitation = (
         Invitation.objects.select_related("partnership", "business")
@@ -85,3 +112,8 @@ def invitation_by_token(token: str) -> Invitation | None:
         .first()
     )
     return invitation if invitation is not None and invitation.is_open else None
+
+
+def user_of_invitation(*, invitation: Invitation) -> User | None:
+    """The account that already has the invited address, if any."""
+    return User.objects.filter(email=invitation.email).first()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -13,8 +13,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bcrp.models import address_key
+from bcrp.models import User, address_key
 from bcrp.queue import enqueue_on_commit
 from partnerships.locks import partnerships_lock
 from partnerships.models import (
@@ -27,9 +28,6 @@ from partnerships.models import (
     normalise_postcode,
     token_hash,
 )
-
-if TYPE_CHECKING:
-    from bcrp.models import User
 
 
 def reference_prefix_for(name: str) -> str:
@@ -47,7 +45,7 @@ def partnership_create(
     retention_months: int = 12,
     records_perceived_ethnicity: bool = False,
     reference_prefix: str = "",
-    actor: User | None = None,
+    actor: Actor | None = None,
 ) -> Partnership:
     groups = {role: Group.objects.create(name=f"partnership:{slug}:{role}") for role in Role.values}
     partnership = Partnership.objects.create(
@@ -95,8 +93,7 @@ def membership_add(
     role: str,
     business: Business | None = None,
     premises: Premises | None = None,
-    actor: User | None,
-    ip: str | None = None,
+    actor: Actor | None,
 ) -> Membership:
     partnerships_lock([partnership.pk])  # who sees the partnership's profiles changes
     _check_business_and_premises(partnership, business, premises)
@@ -111,7 +108,6 @@ def membership_add(
         actor=actor,
         partnership=partnership,
         target=membership,
-        ip=ip,
         detail={"user_id": user.pk, "role": role},
     )
     return membership
@@ -124,8 +120,7 @@ def membership_change(
     role: str,
     business: Business | None = None,
     premises: Premises | None = None,
-    actor: User | None,
-    ip: str | None = None,
+    actor: Actor | None,
 ) -> Membership:
     partnerships_lock([membership.partnership_id])  # who sees the partnership's profiles changes
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -145,7 +140,6 @@ def membership_change(
         actor=actor,
         partnership=membership.partnership,
         target=membership,
-        ip=ip,
         detail={"user_id": membership.user_id, "from_role": old_role, "to_role": role},
     )
     return membership
@@ -162,7 +156,7 @@ def _refuse_removing_last_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_end(*, membership: Membership, actor: User | None, ip: str | None = None) -> None:
+def membership_end(*, membership: Membership, actor: Actor | None) -> None:
     partnerships_lock([membership.partnership_id])  # who sees the partnership's profiles changes
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.ended_at is not None:
@@ -177,15 +171,12 @@ def membership_end(*, membership: Membership, actor: User | None, ip: str | None
         actor=actor,
         partnership=membership.partnership,
         target=membership,
-        ip=ip,
         detail={"user_id": membership.user_id, "role": membership.role},
     )
 
 
 @transaction.atomic
-def business_save(
-    *, partnership: Partnership, business: Business, actor: User, ip: str | None = None
-) -> Business:
+def business_save(*, partnership: Partnership, business: Business, actor: Actor) -> Business:
     created = business.pk is None
     business.partnership = partnership
     business.full_clean()
@@ -195,15 +186,12 @@ def business_save(
         actor=actor,
         partnership=partnership,
         target=business,
-        ip=ip,
     )
     return business
 
 
 @transaction.atomic
-def premises_save(
-    *, partnership: Partnership, premises: Premises, actor: User, ip: str | None = None
-) -> Premises:
+def premises_save(*, partnership: Partnership, premises: Premises, actor: Actor) -> Premises:
     if premises.business.partnership_id != partnership.pk:
         raise ValidationError({"business": "That business is not in this partnership."})
     created = premises.pk is None
@@ -215,7 +203,6 @@ def premises_save(
         actor=actor,
         partnership=partnership,
         target=premises,
-        ip=ip,
     )
     return premises
 
@@ -228,8 +215,7 @@ def invitation_create(
     role: str,
     business: Business | None = None,
     premises: Premises | None = None,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> tuple[Invitation, str]:
     """Create an invitation and send its e-mail once committed. Returns it and the raw token."""
     _check_business_and_premises(partnership, business, premises)
@@ -246,7 +232,7 @@ def invitation_create(
         business=business,
         premises=premises,
         token_hash=token_hash(token),
-        invited_by=actor,
+        invited_by=actor.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     audit_record(
@@ -254,7 +240,6 @@ def invitation_create(
         actor=actor,
         partnership=partnership,
         target=invitation,
-        ip=ip,
         detail={"role": role},
     )
     # The token only ever lives in the message; a sweep cannot resend it, so a lost message
@@ -264,10 +249,22 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membership:
+def invitation_accept(
+    *, token: str, actor: Actor, full_name: str = "", password: str | None = None
+) -> Membership:
+    """Join the partnership an invitation is for. With a password, the account is made for the
+    invited address first; otherwise the signed-in actor joins. All or nothing."""
     invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError("This invitation link has expired or has already been used.")
+    if password is not None:
+        account = User.objects.create_user(
+            email=invitation.email, password=password, full_name=full_name
+        )
+        actor = replace(actor, user=account)
+    user = actor.user
+    if user is None:
+        raise ValidationError("Sign in to accept this invitation.")
     if invitation.email != user.email.lower():
         raise ValidationError("This invitation was sent to a different e-mail address.")
     invitation.accepted_at = timezone.now()
@@ -278,13 +275,12 @@ def invitation_accept(*, token: str, user: User, ip: str | None = None) -> Membe
         role=invitation.role,
         business=invitation.business,
         premises=invitation.premises,
-        actor=user,
-        ip=ip,
+        actor=actor,
     )
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User, ip: str | None = None) -> None:
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> None:
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         return
     invitation.revoked_at = timezone.now()
@@ -294,7 +290,6 @@ def invitation_revoke(*, invitation: Invitation, actor: User, ip: str | None = N
         actor=actor,
         partnership=invitation.partnership,
         target=invitation,
-        ip=ip,
     )
 
 

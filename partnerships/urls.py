@@ -1,4 +1,4 @@
-"""Pages under /p/<slug>/: every view here goes through bcrp.tenancy.PartnershipMixin."""
+"""Pages under /p/<slug>/: every view here goes through partnerships.tenancy.PartnershipMixin."""
 
 from django.urls import path
 

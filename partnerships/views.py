@@ -5,24 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from bcrp.audit import client_ip
-from bcrp.tenancy import (
-    ADMIN_ONLY,
-    PartnershipMixin,
-    TenantEditView,
-    TenantListView,
-    form_errors_from,
-)
+from bcrp.actors import CHANGE, Actor
+from bcrp.forms import form_errors_from
 from partnerships import selectors, services
 from partnerships.forms import (
     AccountForm,
@@ -31,7 +24,14 @@ from partnerships.forms import (
     MembershipForm,
     PremisesForm,
 )
-from partnerships.models import Business, Membership, Premises, Role
+from partnerships.models import Business, Invitation, Membership, Premises, Role
+from partnerships.tenancy import (
+    ADMIN_ONLY,
+    PartnershipMixin,
+    TenantEditView,
+    TenantListView,
+    TenantObjectMixin,
+)
 
 
 class PartnershipHomeView(PartnershipMixin, TemplateView):
@@ -40,11 +40,12 @@ class PartnershipHomeView(PartnershipMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         if self.membership.role == Role.ADMIN:
+            partnership = self.partnership
             context["counts"] = {
-                "people": selectors.memberships_for(self.partnership).count(),
-                "businesses": selectors.businesses_for(self.partnership).count(),
-                "premises": selectors.premises_for(self.partnership).count(),
-                "invitations": selectors.invitations_open_for(self.partnership).count(),
+                "people": selectors.memberships_of_partnership(partnership=partnership).count(),
+                "businesses": selectors.businesses_of_partnership(partnership=partnership).count(),
+                "premises": selectors.premises_of_partnership(partnership=partnership).count(),
+                "invitations": selectors.invitations_open(partnership=partnership).count(),
             }
         return context
 
@@ -55,8 +56,8 @@ class PeopleView(PartnershipMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["memberships"] = selectors.memberships_for(self.partnership)
-        context["invitations"] = selectors.invitations_open_for(self.partnership)
+        context["memberships"] = selectors.memberships_of_partnership(partnership=self.partnership)
+        context["invitations"] = selectors.invitations_open(partnership=self.partnership)
         return context
 
 
@@ -78,7 +79,6 @@ class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
                 business=form.cleaned_data["business"],
                 premises=form.cleaned_data["premises"],
                 actor=self.actor,
-                ip=client_ip(self.request),
             )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -87,31 +87,28 @@ class InvitationCreateView(PartnershipMixin, FormView[InvitationForm]):
         return redirect("partnerships:people", slug=self.partnership.slug)
 
 
-class InvitationRevokeView(PartnershipMixin, View):
+class InvitationRevokeView(TenantObjectMixin[Invitation], View):
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.invitation_for
+    action = CHANGE
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        invitation = get_object_or_404(selectors.invitations_for(self.partnership), pk=pk)
-        services.invitation_revoke(
-            invitation=invitation,
-            actor=self.actor,
-            ip=client_ip(request),
-        )
+        invitation = self.get_object()
+        services.invitation_revoke(invitation=invitation, actor=self.actor)
         messages.success(request, f"Invitation to {invitation.email} withdrawn.")
         return redirect("partnerships:people", slug=slug)
 
 
-class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
+class MembershipChangeView(TenantObjectMixin[Membership], FormView[MembershipForm]):
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.membership_for
+    action = CHANGE
     template_name = "tenant/form.html"
     form_class = MembershipForm
 
-    def get_membership(self) -> Membership:
-        return get_object_or_404(selectors.memberships_for(self.partnership), pk=self.kwargs["pk"])
-
     def get_form_kwargs(self) -> dict[str, Any]:
-        membership = self.get_membership()
+        membership = self.get_object()
         return {
             **super().get_form_kwargs(),
             "partnership": self.partnership,
@@ -123,7 +120,7 @@ class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
         }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        membership = self.get_membership()
+        membership = self.get_object()
         context = super().get_context_data(**kwargs)
         context.update(
             title=f"Role of {membership.user}",
@@ -138,12 +135,11 @@ class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
     def form_valid(self, form: MembershipForm) -> HttpResponse:
         try:
             services.membership_change(
-                membership=self.get_membership(),
+                membership=self.get_object(),
                 role=form.cleaned_data["role"],
                 business=form.cleaned_data["business"],
                 premises=form.cleaned_data["premises"],
                 actor=self.actor,
-                ip=client_ip(self.request),
             )
         except ValidationError as error:
             form_errors_from(form, error)
@@ -152,15 +148,14 @@ class MembershipChangeView(PartnershipMixin, FormView[MembershipForm]):
         return redirect("partnerships:people", slug=self.partnership.slug)
 
 
-class MembershipEndView(PartnershipMixin, TemplateView):
+class MembershipEndView(TenantObjectMixin[Membership], TemplateView):
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.membership_for
+    action = CHANGE
     template_name = "tenant/confirm.html"
 
-    def get_membership(self) -> Membership:
-        return get_object_or_404(selectors.memberships_for(self.partnership), pk=self.kwargs["pk"])
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        membership = self.get_membership()
+        membership = self.get_object()
         context = super().get_context_data(**kwargs)
         context.update(
             title=f"Remove {membership.user} from {self.partnership}?",
@@ -171,13 +166,9 @@ class MembershipEndView(PartnershipMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-        membership = self.get_membership()
+        membership = self.get_object()
         try:
-            services.membership_end(
-                membership=membership,
-                actor=self.actor,
-                ip=client_ip(request),
-            )
+            services.membership_end(membership=membership, actor=self.actor)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("partnerships:membership-change", slug=slug, pk=pk)
@@ -192,24 +183,19 @@ class BusinessListView(TenantListView):
     columns = (("Name", "name"), ("Contact e-mail", "contact_email"), ("Phone", "contact_phone"))
 
     def get_queryset(self) -> QuerySet[Business]:
-        return selectors.businesses_for(self.partnership)
+        return selectors.businesses_of_partnership(partnership=self.partnership)
 
 
 class BusinessEditView(TenantEditView):
+    object_selector = selectors.business_for
     form_class = BusinessForm
     noun = "business"
     list_url_name = "partnerships:businesses"
 
-    def get_queryset(self) -> QuerySet[Business]:
-        return selectors.businesses_for(self.partnership)
-
     def save(self, instance: Model) -> Model:
         assert isinstance(instance, Business)
         return services.business_save(
-            partnership=self.partnership,
-            business=instance,
-            actor=self.actor,
-            ip=client_ip(self.request),
+            partnership=self.partnership, business=instance, actor=self.actor
         )
 
 
@@ -220,16 +206,14 @@ class PremisesListView(TenantListView):
     columns = (("Name", "name"), ("Business", "business"), ("Postcode", "postcode"))
 
     def get_queryset(self) -> QuerySet[Premises]:
-        return selectors.premises_for(self.partnership)
+        return selectors.premises_of_partnership(partnership=self.partnership)
 
 
 class PremisesEditView(TenantEditView):
+    object_selector = selectors.premises_for
     form_class = PremisesForm
     noun = "premises"
     list_url_name = "partnerships:premises"
-
-    def get_queryset(self) -> QuerySet[Premises]:
-        return selectors.premises_for(self.partnership)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "partnership": self.partnership}
@@ -237,10 +221,7 @@ class PremisesEditView(TenantEditView):
     def save(self, instance: Model) -> Model:
         assert isinstance(instance, Premises)
         return services.premises_save(
-            partnership=self.partnership,
-            premises=instance,
-            actor=self.actor,
-            ip=client_ip(self.request),
+            partnership=self.partnership, premises=instance, actor=self.actor
         )
 
 
@@ -249,8 +230,8 @@ class InvitationAcceptView(View):
 
     template_name = "partnerships/invitation_accept.html"
 
-    def _invitation(self, token: str) -> Any:
-        invitation = selectors.invitation_by_token(token)
+    def _invitation(self, token: str) -> Invitation:
+        invitation = selectors.invitation_by_token(token=token)
         if invitation is None:
             raise Http404("This invitation link has expired or has already been used.")
         return invitation
@@ -261,30 +242,30 @@ class InvitationAcceptView(View):
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         invitation = self._invitation(token)
-        user_model = get_user_model()
-        existing = user_model.objects.filter(email=invitation.email).first()
-        form = None
+        existing = selectors.user_of_invitation(invitation=invitation)
+        actor = Actor.from_request(request)
         if existing is None:
             form = AccountForm(request.POST)
             if not form.is_valid():
                 return render(request, self.template_name, self._context(request, invitation, form))
-            with transaction.atomic():
-                user = user_model.objects.create_user(
-                    email=invitation.email,
-                    password=form.cleaned_data["password1"],
-                    full_name=form.cleaned_data["full_name"],
-                )
-                services.invitation_accept(token=token, user=user, ip=client_ip(request))
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        elif request.user.is_authenticated and request.user.pk == existing.pk:
-            services.invitation_accept(token=token, user=existing, ip=client_ip(request))
+            membership = services.invitation_accept(
+                token=token,
+                actor=actor,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        elif actor.user is not None and actor.user.pk == existing.pk:
+            services.invitation_accept(token=token, actor=actor)
         else:
             return redirect(f"{reverse('login')}?next={request.path}")
         messages.success(request, f"Welcome to {invitation.partnership.name}.")
         return redirect("partnerships:home", slug=invitation.partnership.slug)
 
-    def _context(self, request: HttpRequest, invitation: Any, form: Any) -> dict[str, Any]:
-        has_account = get_user_model().objects.filter(email=invitation.email).exists()
+    def _context(
+        self, request: HttpRequest, invitation: Invitation, form: AccountForm | None
+    ) -> dict[str, Any]:
+        has_account = selectors.user_of_invitation(invitation=invitation) is not None
         return {
             "invitation": invitation,
             "has_account": has_account,

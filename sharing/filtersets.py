@@ -20,7 +20,7 @@ from offenders.models import (
     ProfileStatus,
     WarningMarker,
 )
-from offenders.selectors import REFERENCE_RE, galleries_for, name_search
+from offenders.selectors import REFERENCE_RE, galleries_of_partnership, profiles_named
 from partnerships.models import Partnership
 from sharing.selectors import owners_visible
 
@@ -120,8 +120,8 @@ class DataviewFilter(django_filters.FilterSet):
         for filter_ in self.filters.values():
             if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
                 filter_.extra["widget"] = QuickSelect
-        self.filters["gallery"].queryset = galleries_for(partnership)
-        self.filters["owner"].queryset = owners_visible(partnership)
+        self.filters["gallery"].queryset = galleries_of_partnership(partnership=partnership)
+        self.filters["owner"].queryset = owners_visible(partnership=partnership)
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
@@ -152,7 +152,7 @@ class DataviewFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if REFERENCE_RE.fullmatch(value.strip()):
             return queryset.filter(reference__iexact=value.strip())
-        return name_search(queryset, value)
+        return profiles_named(profiles=queryset, text=value)
 
     def age(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         # Both bounds are applied together once, by whichever of the two runs first.

@@ -7,9 +7,10 @@ from enum import StrEnum
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from bcrp.actors import Action
 from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
 from offenders.selectors import notices_prefetch, profiles_visible, shareable_q
-from partnerships.models import Membership, Partnership
+from partnerships.models import Membership, Partnership, Role
 from sharing.models import SharingConsent
 
 
@@ -43,7 +44,7 @@ class PartnerRow:
         return STATE_LABELS[self.state]
 
 
-def partner_rows(partnership: Partnership) -> list[PartnerRow]:
+def partner_rows(*, partnership: Partnership) -> list[PartnerRow]:
     """Every other partnership with the state of sharing between us (three queries)."""
     consents = list(
         SharingConsent.objects.select_related("granted_by", "ended_by")
@@ -70,15 +71,20 @@ def partner_rows(partnership: Partnership) -> list[PartnerRow]:
     return rows
 
 
-def partner_row(partnership: Partnership, slug: str) -> PartnerRow | None:
-    return next((r for r in partner_rows(partnership) if r.partnership.slug == slug), None)
+def partner_for(*, membership: Membership, other: str, action: Action) -> PartnerRow | None:
+    """Another partnership, by its slug, with the state of sharing between us: agreements are
+    made and seen by administrators only."""
+    if membership.role != Role.ADMIN:
+        return None
+    rows = partner_rows(partnership=membership.partnership)
+    return next((row for row in rows if row.partnership.slug == other), None)
 
 
-def shareable_count(partnership: Partnership) -> int:
+def profiles_shareable_count(*, partnership: Partnership) -> int:
     return OffenderProfile.objects.filter(shareable_q(), partnership=partnership).count()
 
 
-def partners_sharing_with(partnership: Partnership) -> QuerySet[Partnership]:
+def partnerships_sharing_with(*, partnership: Partnership) -> QuerySet[Partnership]:
     """Partnerships in a mutual agreement with this one."""
     return Partnership.objects.filter(
         consents_given__grantee=partnership,
@@ -88,22 +94,23 @@ def partners_sharing_with(partnership: Partnership) -> QuerySet[Partnership]:
     ).distinct()
 
 
-def owners_visible(partnership: Partnership) -> QuerySet[Partnership]:
+def owners_visible(*, partnership: Partnership) -> QuerySet[Partnership]:
     """This partnership and those in a mutual agreement with it, by name: whose profiles its
     Dataview can hold (names only, for the owner filter)."""
     return (
         Partnership.objects.filter(
-            Q(pk=partnership.pk) | Q(pk__in=partners_sharing_with(partnership).values("pk"))
+            Q(pk=partnership.pk)
+            | Q(pk__in=partnerships_sharing_with(partnership=partnership).values("pk"))
         )
         .order_by("name")
         .only("id", "name")
     )
 
 
-def dataview_profiles(membership: Membership) -> QuerySet[OffenderProfile]:
+def profiles_for_dataview(*, membership: Membership) -> QuerySet[OffenderProfile]:
     """The Dataview: own and peers' profiles this person may see, ready for one page of rows."""
     return (
-        profiles_visible(membership)
+        profiles_visible(membership=membership)
         .select_related("partnership")
         .prefetch_related(
             Prefetch(

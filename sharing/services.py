@@ -4,21 +4,18 @@ changes the consent graph and the guardian rows together."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bcrp.queue import enqueue_on_commit
 from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
-
-if TYPE_CHECKING:
-    from bcrp.models import User
 
 
 def _lock_pair(a: Partnership, b: Partnership) -> None:
@@ -42,8 +39,7 @@ def consent_request(
     partnership: Partnership,
     partner: Partnership,
     agreement_reference: str,
-    actor: User,
-    ip: str | None = None,
+    actor: Actor,
 ) -> SharingConsent:
     """`partnership` consents to share with `partner` and asks for the same in return."""
     _lock_pair(partnership, partner)
@@ -55,14 +51,13 @@ def consent_request(
         grantor=partnership,
         grantee=partner,
         agreement_reference=agreement_reference.strip(),
-        granted_by=actor,
+        granted_by=actor.user,
     )
     audit_record(
         action="sharing.request",
         actor=actor,
         partnership=partnership,
         target=consent,
-        ip=ip,
         detail={"partner_id": partner.pk},
     )
     _notify("request", consent)
@@ -74,9 +69,8 @@ def consent_accept(
     *,
     partnership: Partnership,
     partner: Partnership,
-    actor: User,
+    actor: Actor,
     agreement_reference: str = "",
-    ip: str | None = None,
 ) -> SharingConsent:
     """`partnership` accepts `partner`'s request: both now see each other's shareable profiles."""
     _lock_pair(partnership, partner)
@@ -89,7 +83,7 @@ def consent_accept(
         grantor=partnership,
         grantee=partner,
         agreement_reference=agreement_reference.strip() or request.agreement_reference,
-        granted_by=actor,
+        granted_by=actor.user,
     )
     granted = pair_grant(partnership, partner)
     audit_record(
@@ -97,24 +91,21 @@ def consent_accept(
         actor=actor,
         partnership=partnership,
         target=consent,
-        ip=ip,
         detail={"partner_id": partner.pk, "rows_granted": granted},
     )
     _notify("accept", consent)
     return consent
 
 
-def _end(consent: SharingConsent, reason: str, actor: User, when: datetime) -> None:
+def _end(consent: SharingConsent, reason: str, actor: Actor, when: datetime) -> None:
     consent.ended_at = when
-    consent.ended_by = actor
+    consent.ended_by = actor.user
     consent.end_reason = reason
     consent.save(update_fields=["ended_at", "ended_by", "end_reason"])
 
 
 @transaction.atomic
-def consent_decline(
-    *, partnership: Partnership, partner: Partnership, actor: User, ip: str | None = None
-) -> None:
+def consent_decline(*, partnership: Partnership, partner: Partnership, actor: Actor) -> None:
     _lock_pair(partnership, partner)
     request = _active(partner, partnership)
     if request is None or _active(partnership, partner) is not None:
@@ -125,16 +116,13 @@ def consent_decline(
         actor=actor,
         partnership=partnership,
         target=request,
-        ip=ip,
         detail={"partner_id": partner.pk},
     )
     _notify("decline", request)
 
 
 @transaction.atomic
-def consent_revoke(
-    *, partnership: Partnership, partner: Partnership, actor: User, ip: str | None = None
-) -> int:
+def consent_revoke(*, partnership: Partnership, partner: Partnership, actor: Actor) -> int:
     """End sharing (or withdraw a request) in both directions; rows go before commit."""
     _lock_pair(partnership, partner)
     edges = [c for c in (_active(partnership, partner), _active(partner, partnership)) if c]
@@ -150,7 +138,6 @@ def consent_revoke(
         actor=actor,
         partnership=partnership,
         target=ours,
-        ip=ip,
         detail={"partner_id": partner.pk, "rows_removed": removed},
     )
     _notify("revoke", ours)

@@ -1,4 +1,4 @@
-"""Sharing pages under /p/<slug>/; every view goes through bcrp.tenancy.PartnershipMixin."""
+"""Sharing pages under /p/<slug>/; every view goes through partnerships.tenancy.PartnershipMixin."""
 
 from django.urls import path
 
@@ -12,22 +12,22 @@ urlpatterns = [
     path("partners/<slug:other>/", views.PartnerView.as_view(), name="partner"),
     path(
         "partners/<slug:other>/request/",
-        views.PartnerActionView.as_view(action="request"),
+        views.PartnerActionView.as_view(operation="request"),
         name="request",
     ),
     path(
         "partners/<slug:other>/accept/",
-        views.PartnerActionView.as_view(action="accept"),
+        views.PartnerActionView.as_view(operation="accept"),
         name="accept",
     ),
     path(
         "partners/<slug:other>/decline/",
-        views.PartnerActionView.as_view(action="decline"),
+        views.PartnerActionView.as_view(operation="decline"),
         name="decline",
     ),
     path(
         "partners/<slug:other>/revoke/",
-        views.PartnerActionView.as_view(action="revoke"),
+        views.PartnerActionView.as_view(operation="revoke"),
         name="revoke",
     ),
 ]

@@ -7,13 +7,19 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
-from bcrp.audit import audit_record, client_ip
-from bcrp.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY, PartnershipMixin
-from offenders.selectors import visible_count
+from bcrp.actors import CHANGE, VIEW
+from bcrp.audit import audit_record
+from offenders.selectors import profiles_visible_count
+from partnerships.tenancy import (
+    ADMIN_AND_POLICE,
+    ADMIN_ONLY,
+    PartnershipMixin,
+    TenantObjectMixin,
+)
 from sharing import selectors, services
 from sharing.filtersets import DataviewFilter
 from sharing.forms import AgreementReferenceForm
@@ -27,27 +33,23 @@ class PartnersView(PartnershipMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["rows"] = selectors.partner_rows(self.partnership)
+        context["rows"] = selectors.partner_rows(partnership=self.partnership)
         return context
 
 
-class PartnerView(PartnershipMixin, TemplateView):
+class PartnerView(TenantObjectMixin[selectors.PartnerRow], TemplateView):
     """One other partnership: its state, and what accepting would give and gain."""
 
     allowed_roles = ADMIN_ONLY
+    object_selector = selectors.partner_for
+    action = VIEW
     template_name = "sharing/partner.html"
-
-    def get_row(self) -> selectors.PartnerRow:
-        row = selectors.partner_row(self.partnership, self.kwargs["other"])
-        if row is None:
-            raise Http404("No such partnership.")
-        return row
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        row = self.get_row()
-        gain = selectors.shareable_count(row.partnership)
-        give = selectors.shareable_count(self.partnership)
+        row = self.get_object()
+        gain = selectors.profiles_shareable_count(partnership=row.partnership)
+        give = selectors.profiles_shareable_count(partnership=self.partnership)
         scale = max(gain, give, 1)
         context.update(
             row=row,
@@ -61,43 +63,43 @@ class PartnerView(PartnershipMixin, TemplateView):
 
 
 class PartnerActionView(PartnerView):
+    """Request, accept, decline or end sharing with another partnership (POST only)."""
+
     http_method_names = ["post"]
-    action = ""
+    action = CHANGE
+    operation = ""
 
     def post(self, request: HttpRequest, slug: str, other: str) -> HttpResponse:
-        partner = self.get_row().partnership
+        partner = self.get_object().partnership
         form = AgreementReferenceForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
                 messages.error(request, " ".join(str(error) for error in errors))
             return self.render_to_response(self.get_context_data(), status=400)
         reference = form.cleaned_data["agreement_reference"]
-        ip = client_ip(request)
         p, actor = self.partnership, self.actor
         try:
-            if self.action == "request":
+            if self.operation == "request":
                 services.consent_request(
                     partnership=p,
                     partner=partner,
                     agreement_reference=reference,
                     actor=actor,
-                    ip=ip,
                 )
                 messages.success(request, f"Request sent to {partner}'s administrators.")
-            elif self.action == "accept":
+            elif self.operation == "accept":
                 services.consent_accept(
                     partnership=p,
                     partner=partner,
                     agreement_reference=reference,
                     actor=actor,
-                    ip=ip,
                 )
                 messages.success(request, f"You now share with {partner}.")
-            elif self.action == "decline":
-                services.consent_decline(partnership=p, partner=partner, actor=actor, ip=ip)
+            elif self.operation == "decline":
+                services.consent_decline(partnership=p, partner=partner, actor=actor)
                 messages.success(request, f"Request from {partner} declined.")
-            elif self.action == "revoke":
-                services.consent_revoke(partnership=p, partner=partner, actor=actor, ip=ip)
+            elif self.operation == "revoke":
+                services.consent_revoke(partnership=p, partner=partner, actor=actor)
                 messages.success(request, f"Sharing with {partner} has ended.")
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -124,11 +126,11 @@ class DataviewView(PartnershipMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         filterset = DataviewFilter(
             self.request.GET,
-            queryset=selectors.dataview_profiles(self.membership),
+            queryset=selectors.profiles_for_dataview(membership=self.membership),
             partnership=self.partnership,
         )
         paginator = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE)
-        total = None if filterset.narrows else visible_count(self.membership)
+        total = None if filterset.narrows else profiles_visible_count(membership=self.membership)
         if total is not None:
             # Unfiltered, the total is the number of permission rows: an index-only count.
             paginator.count = total
@@ -139,8 +141,6 @@ class DataviewView(PartnershipMixin, TemplateView):
             audit_record(
                 action="dataview.view",
                 actor=self.actor,
-                partnership=self.partnership,
-                ip=client_ip(self.request),
                 detail={"profile_ids": shown},
             )
         if filterset.ethnicity_used:
@@ -148,8 +148,6 @@ class DataviewView(PartnershipMixin, TemplateView):
             audit_record(
                 action="dataview.filter_perceived_ethnicity",
                 actor=self.actor,
-                partnership=self.partnership,
-                ip=client_ip(self.request),
                 detail={"code": filterset.ethnicity_used},
             )
         # The pager's links carry the filters in use, not the empty ones or the page.

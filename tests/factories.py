@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from incidents.models import Incident
 from offenders import services as offender_services
@@ -118,7 +119,7 @@ def image_on(profile: OffenderProfile, admin: User, seed: int = 1) -> OffenderIm
     image = offender_services.image_add(
         profile=profile,
         upload=SimpleUploadedFile(f"photo{seed}.jpg", jpeg_bytes(seed), "image/jpeg"),
-        actor=admin,
+        actor=Actor(user=admin),
     )
     offender_services.image_process_now(image.pk)
     image.refresh_from_db()
@@ -149,6 +150,7 @@ def incident_reported(membership: Membership, *, photos: int = 0, **fields: Any)
             SimpleUploadedFile(f"still{n}.jpg", jpeg_bytes(100 + n), "image/jpeg")
             for n in range(photos)
         ],
+        actor=Actor(user=membership.user, partnership=membership.partnership),
     )
     for photo in IncidentPhoto.objects.filter(incident=incident):
         thumbnail_process(IncidentPhoto, photo.pk)

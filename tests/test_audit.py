@@ -6,6 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
+from bcrp.actors import Actor
 from bcrp.audit import audit_record
 from bcrp.models import AuditEvent, User
 from partnerships import services
@@ -59,10 +60,10 @@ def test_login_and_failed_login_are_recorded(db: None) -> None:
 def test_membership_changes_are_recorded(partnership_a: Partnership, admin_a: User) -> None:
     user = UserFactory()
     membership = services.membership_add(
-        partnership=partnership_a, user=user, role=Role.POLICE, actor=admin_a
+        partnership=partnership_a, user=user, role=Role.POLICE, actor=Actor(user=admin_a)
     )
-    services.membership_change(membership=membership, role=Role.ADMIN, actor=admin_a)
-    services.membership_end(membership=membership, actor=admin_a)
+    services.membership_change(membership=membership, role=Role.ADMIN, actor=Actor(user=admin_a))
+    services.membership_end(membership=membership, actor=Actor(user=admin_a))
     events = AuditEvent.objects.filter(
         partnership=partnership_a, object_id=str(membership.pk)
     ).order_by("id")

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from bulletins.services import bulletin_post
 from partnerships.models import Partnership
@@ -100,7 +101,11 @@ def people(
     outsider: User,
 ) -> list[Client]:
     bulletin_post(
-        partnership=partnership_a, title="Alert", body="Watch out", critical=True, actor=admin_a
+        partnership=partnership_a,
+        title="Alert",
+        body="Watch out",
+        critical=True,
+        actor=Actor(user=admin_a),
     )
     clients = [Client()] + [client_for(user) for user in (admin_a, member_a, police_a, outsider)]
     for client in clients:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services as offender_services
 from offenders.models import OffenderImage
@@ -83,17 +84,17 @@ def network() -> dict[str, Any]:
     for n in range(3):
         ProfileFactory(partnership=bravo, first_name=f"Bravo{n}", last_name="Barnaby")
     gallery = GalleryFactory(partnership=alpha, name="Excluded offenders")
-    offender_services.placement_add(profile=profile, gallery=gallery, actor=admin)
+    offender_services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin))
     images = [image_on(profile, admin, seed=n) for n in (1, 2)]
     notice = offender_services.exclusion_issue(
-        profile=profile, kind="warning", reason="Theft of razor blades", actor=admin
+        profile=profile, kind="warning", reason="Theft of razor blades", actor=Actor(user=admin)
     )
     incident_reported(membership_of(member, alpha), value_lost=84)
     incident_reported(membership_of(member, alpha), category="abuse", value_lost=0)
     sharing_services.consent_request(
-        partnership=alpha, partner=bravo, agreement_reference="ISA-1", actor=admin
+        partnership=alpha, partner=bravo, agreement_reference="ISA-1", actor=Actor(user=admin)
     )
-    sharing_services.consent_accept(partnership=bravo, partner=alpha, actor=admin_bravo)
+    sharing_services.consent_accept(partnership=bravo, partner=alpha, actor=Actor(user=admin_bravo))
     return {
         "alpha": alpha,
         "bravo": bravo,

@@ -18,6 +18,7 @@ from django.db.models import Model, Q
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from offenders import services as offender_services
 from offenders.models import Exclusion, Gallery, OffenderProfile
@@ -67,7 +68,7 @@ def full_profile(world: World) -> OffenderProfile:
             "status": "id_sought",
             "local_only": True,
         },
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
 
 
@@ -75,7 +76,7 @@ def full_gallery(world: World) -> Gallery:
     return offender_services.gallery_save(
         partnership=world.partnership,
         gallery=Gallery(name="Pubwatch bans", default_expiry_months=7, members_may_see=True),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
 
 
@@ -89,7 +90,7 @@ def full_notice(world: World) -> Exclusion:
         kind="warning",
         reason="Abusive to staff.",
         starts_on=today - timedelta(days=60),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
     # A second warning within the first's time: an exclusion escalated from it.
     notice = offender_services.exclusion_issue(
@@ -100,14 +101,14 @@ def full_notice(world: World) -> Exclusion:
         premises=premises,
         served_by="PC 4021 Lee",
         served_on=today - timedelta(days=41),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
     return offender_services.exclusion_appeal(
         notice=notice,
         lodged_on=today - timedelta(days=30),
         outcome="dismissed",
         decided_on=today - timedelta(days=3),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
 
 
@@ -119,7 +120,7 @@ def full_business(world: World) -> Business:
             contact_email="manager@hartleys.example.org",
             contact_phone="01632 960 123",
         ),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
 
 
@@ -132,7 +133,7 @@ def full_premises(world: World) -> Premises:
             address="12 High Street, Westbridge",
             postcode="SW1A 1AA",
         ),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
 
 
@@ -143,7 +144,7 @@ def full_membership(world: World) -> Membership:
         role=Role.MEMBER,
         business=membership.business,
         premises=PremisesFactory(business=membership.business, name="Station kiosk"),
-        actor=world.admin,
+        actor=Actor(user=world.admin),
     )
     return Membership.objects.get(pk=membership.pk)
 
@@ -333,15 +334,20 @@ def test_editing_a_childs_profile_in_the_browser_keeps_it_home(
     bravo = partnership_make("bravo", "Bravo BCRP")
     admin_b = person_in(bravo, Role.ADMIN, email="admin.b@example.org")
     sharing_services.consent_request(
-        partnership=world.partnership, partner=bravo, agreement_reference="ISA-7", actor=world.admin
+        partnership=world.partnership,
+        partner=bravo,
+        agreement_reference="ISA-7",
+        actor=Actor(user=world.admin),
     )
-    sharing_services.consent_accept(partnership=bravo, partner=world.partnership, actor=admin_b)
+    sharing_services.consent_accept(
+        partnership=bravo, partner=world.partnership, actor=Actor(user=admin_b)
+    )
     circulated = full_gallery(world)
     child, adult = (
         offender_services.profile_create(
             partnership=world.partnership,
             fields={"first_name": first, "last_name": "Quill", "date_of_birth": born},
-            actor=world.admin,
+            actor=Actor(user=world.admin),
         )
         for first, born in (
             ("Kayden", today - timedelta(days=15 * 365)),
@@ -349,7 +355,9 @@ def test_editing_a_childs_profile_in_the_browser_keeps_it_home(
         )
     )
     for profile in (child, adult):
-        offender_services.placement_add(profile=profile, gallery=circulated, actor=world.admin)
+        offender_services.placement_add(
+            profile=profile, gallery=circulated, actor=Actor(user=world.admin)
+        )
     peer, member = client_for(admin_b), client_for(world.member)
 
     def kept_home() -> None:

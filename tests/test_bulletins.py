@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
 from bulletins.services import bulletin_post, digest_send
@@ -30,7 +31,7 @@ def _post(admin: User, partnership: Partnership, *, critical: bool = True) -> Bu
         title="Knife seen on High Street",
         body="A man with a knife was seen near the station.\nCall 999.",
         critical=critical,
-        actor=admin,
+        actor=Actor(user=admin),
     )
 
 
@@ -225,7 +226,7 @@ def _circulated(
     partnership: Partnership, admin: User, gallery: object, **fields: object
 ) -> OffenderProfile:
     profile = ProfileFactory(partnership=partnership, **fields)
-    offender_services.placement_add(profile=profile, gallery=gallery, actor=admin)  # type: ignore[arg-type]
+    offender_services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin))  # type: ignore[arg-type]
     return profile
 
 
@@ -250,7 +251,10 @@ def test_digest_lists_new_id_sought_and_excluded_to_members_only(
         partnership_a, admin_a, circulated_gallery, first_name="Ed", last_name="Excluded"
     )
     offender_services.exclusion_issue(
-        profile=excluded, kind="exclusion", reason="Repeated theft from Boots", actor=admin_a
+        profile=excluded,
+        kind="exclusion",
+        reason="Repeated theft from Boots",
+        actor=Actor(user=admin_a),
     )
     old_sought = _circulated(
         partnership_a,
@@ -267,7 +271,7 @@ def test_digest_lists_new_id_sought_and_excluded_to_members_only(
         partnership_a, admin_a, circulated_gallery, first_name="Walt", last_name="Warned"
     )
     offender_services.exclusion_issue(
-        profile=warned, kind="warning", reason="Shouting", actor=admin_a
+        profile=warned, kind="warning", reason="Shouting", actor=Actor(user=admin_a)
     )
     hidden_gallery = GalleryFactory(partnership=partnership_a, members_may_see=False)
     not_circulated = ProfileFactory(
@@ -276,7 +280,9 @@ def test_digest_lists_new_id_sought_and_excluded_to_members_only(
         last_name="Notcirculated",
         status=ProfileStatus.ID_SOUGHT,
     )
-    offender_services.placement_add(profile=not_circulated, gallery=hidden_gallery, actor=admin_a)
+    offender_services.placement_add(
+        profile=not_circulated, gallery=hidden_gallery, actor=Actor(user=admin_a)
+    )
     _circulated(
         partnership_a,
         admin_a,
@@ -361,7 +367,7 @@ def test_digest_does_not_go_to_ended_memberships(
     partnership_a: Partnership, admin_a: User, member_a: User, circulated_gallery: object
 ) -> None:
     leaver = person_in(partnership_a, Role.MEMBER, email="leaver@example.org")
-    membership_end(membership=membership_of(leaver, partnership_a), actor=admin_a)
+    membership_end(membership=membership_of(leaver, partnership_a), actor=Actor(user=admin_a))
     _circulated(partnership_a, admin_a, circulated_gallery, status=ProfileStatus.ID_SOUGHT)
     assert digest_send(partnership=partnership_a) == 1
     assert [m.to for m in mail.outbox] == [[member_a.email]]

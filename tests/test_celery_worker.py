@@ -8,6 +8,7 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from partnerships.models import Invitation, Membership, Role
 from tests.conftest import wait_for
@@ -157,7 +158,7 @@ def test_the_worker_sends_the_weekly_digest_beat_asks_for(
         status=ProfileStatus.ID_SOUGHT,
     )
     offender_services.placement_add(
-        profile=sought, gallery=GalleryFactory(partnership=partnership), actor=admin
+        profile=sought, gallery=GalleryFactory(partnership=partnership), actor=Actor(user=admin)
     )
     # What beat sends on Monday morning: the task by the name in its schedule.
     app.send_task(settings.CELERY_BEAT_SCHEDULE["bulletin-digest-weekly"]["task"])

@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from bcrp.actors import Actor
 from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.models import User
 from bcrp.widgets import IsoDateInput, IsoDateTimeInput, NormalisedTextarea
@@ -258,13 +259,13 @@ def test_the_service_refuses_an_implausible_date_of_birth_but_archives_an_old_re
     profile = ProfileFactory(partnership=partnership_a)
     with pytest.raises(ValidationError) as error:
         services.profile_update(
-            profile=profile, fields={"date_of_birth": date(1, 1, 1)}, actor=admin_a
+            profile=profile, fields={"date_of_birth": date(1, 1, 1)}, actor=Actor(user=admin_a)
         )
     assert "older than 120" in str(error.value)
     # A record typed before the bounds existed can still be archived.
     OffenderProfile.objects.filter(pk=profile.pk).update(date_of_birth=date(1, 1, 1))
     profile.refresh_from_db()
-    services.profile_archive(profile=profile, actor=admin_a)
+    services.profile_archive(profile=profile, actor=Actor(user=admin_a))
     assert OffenderProfile.objects.get(pk=profile.pk).status == "archived"
 
 
@@ -373,7 +374,11 @@ def test_the_service_refuses_a_start_whose_end_no_calendar_has(
 ) -> None:
     with pytest.raises(ValidationError) as error:
         services.exclusion_issue(
-            profile=subject, kind="warning", reason="x", starts_on=date.max, actor=admin_a
+            profile=subject,
+            kind="warning",
+            reason="x",
+            starts_on=date.max,
+            actor=Actor(user=admin_a),
         )
     assert "too far in the future" in str(error.value)
     assert not Exclusion.objects.exists()
@@ -387,7 +392,7 @@ def notice(subject: OffenderProfile, admin_a: User) -> Exclusion:
         reason="Threatened staff",
         starts_on=today() - timedelta(days=20),
         served_on=today() - timedelta(days=20),
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
 
 

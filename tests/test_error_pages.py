@@ -13,6 +13,7 @@ import pytest
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from bulletins.models import Bulletin
 from bulletins.services import bulletin_post
@@ -31,7 +32,7 @@ def alert(partnership_a: Partnership, admin_a: User) -> Bulletin:
         title="Knife seen near the station",
         body="Call 999.",
         critical=True,
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
 
 
@@ -86,7 +87,11 @@ def test_member_following_a_stale_link_sees_not_found_and_can_reach_the_bulletin
     admin = person_in(kilo, Role.ADMIN, email="admin.kilo@example.org")
     member = person_in(kilo, Role.MEMBER, email="member.kilo@example.org")
     bulletin_post(
-        partnership=kilo, title="Knife seen", body="Call 999.", critical=True, actor=admin
+        partnership=kilo,
+        title="Knife seen",
+        body="Call 999.",
+        critical=True,
+        actor=Actor(user=admin),
     )
     log_in(page, live_server.url, member)
 

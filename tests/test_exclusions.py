@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services
 from offenders.models import NoticeKind, NoticeStatus, OffenderProfile
@@ -32,12 +33,20 @@ def test_second_warning_within_the_period_becomes_an_exclusion(
     subject: OffenderProfile, admin_a: User
 ) -> None:
     first = exclusion_issue(
-        profile=subject, kind="warning", reason="Abuse", starts_on=date(2026, 1, 10), actor=admin_a
+        profile=subject,
+        kind="warning",
+        reason="Abuse",
+        starts_on=date(2026, 1, 10),
+        actor=Actor(user=admin_a),
     )
     assert first.kind == NoticeKind.WARNING
     assert first.ends_on == date(2027, 1, 9)  # 12 months on record
     second = exclusion_issue(
-        profile=subject, kind="warning", reason="Theft", starts_on=date(2026, 12, 1), actor=admin_a
+        profile=subject,
+        kind="warning",
+        reason="Theft",
+        starts_on=date(2026, 12, 1),
+        actor=Actor(user=admin_a),
     )
     assert second.kind == NoticeKind.EXCLUSION
     assert second.escalated_from == first
@@ -46,10 +55,18 @@ def test_second_warning_within_the_period_becomes_an_exclusion(
 
 def test_warning_after_the_period_stays_a_warning(subject: OffenderProfile, admin_a: User) -> None:
     exclusion_issue(
-        profile=subject, kind="warning", reason="Abuse", starts_on=date(2025, 1, 10), actor=admin_a
+        profile=subject,
+        kind="warning",
+        reason="Abuse",
+        starts_on=date(2025, 1, 10),
+        actor=Actor(user=admin_a),
     )
     later = exclusion_issue(
-        profile=subject, kind="warning", reason="Theft", starts_on=date(2026, 1, 10), actor=admin_a
+        profile=subject,
+        kind="warning",
+        reason="Theft",
+        starts_on=date(2026, 1, 10),
+        actor=Actor(user=admin_a),
     )
     assert later.kind == NoticeKind.WARNING and later.escalated_from is None
 
@@ -62,7 +79,7 @@ def test_beat_task_ends_an_exclusion_after_its_end_date(
         kind="exclusion",
         reason="Violence",
         starts_on=date(2026, 1, 1),
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
     assert notice.ends_on == date(2026, 6, 30)
     assert exclusions_lapse(today=date(2026, 6, 30)) == 0  # still in force on its last day
@@ -82,7 +99,7 @@ def test_the_daily_task_lapses_notices_that_ended_before_today(
         kind="exclusion",
         reason="Violence",
         starts_on=date(2020, 1, 1),
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
     assert notices_lapse() == 1
     old.refresh_from_db()
@@ -94,9 +111,11 @@ def test_exclusion_status_shows_in_gallery_list_and_dataview(
 ) -> None:
     profile = ProfileFactory(partnership=scheme, first_name="Barred")
     services.placement_add(
-        profile=profile, gallery=GalleryFactory(partnership=scheme), actor=admin_a
+        profile=profile, gallery=GalleryFactory(partnership=scheme), actor=Actor(user=admin_a)
     )
-    notice = exclusion_issue(profile=profile, kind="exclusion", reason="Violence", actor=admin_a)
+    notice = exclusion_issue(
+        profile=profile, kind="exclusion", reason="Violence", actor=Actor(user=admin_a)
+    )
     expected = f"Excluded until {notice.ends_on:%-d %b %Y}"
     for user, url in (
         (member_a, "/p/alpha/gallery/"),

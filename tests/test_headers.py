@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Partnership, Role
@@ -118,7 +119,10 @@ def test_pages_outside_a_partnership_are_never_stored(
     settings: Any, partnership_a: Partnership, admin_a: User
 ) -> None:
     _invitation, token = services.invitation_create(
-        partnership=partnership_a, email="new@example.org", role=Role.MEMBER, actor=admin_a
+        partnership=partnership_a,
+        email="new@example.org",
+        role=Role.MEMBER,
+        actor=Actor(user=admin_a),
     )
     signed_in = client_for(admin_a)
     for client, url in (

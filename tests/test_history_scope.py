@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services as offender_services
 from offenders.exports import export_request, profile_document
@@ -39,9 +40,9 @@ def history_of(page: str) -> list[str]:
 
 def share(a: Partnership, b: Partnership, admin_a: User, admin_b: User) -> None:
     sharing_services.consent_request(
-        partnership=a, partner=b, agreement_reference="ISA-1", actor=admin_a
+        partnership=a, partner=b, agreement_reference="ISA-1", actor=Actor(user=admin_a)
     )
-    sharing_services.consent_accept(partnership=b, partner=a, actor=admin_b)
+    sharing_services.consent_accept(partnership=b, partner=a, actor=Actor(user=admin_b))
 
 
 @dataclass
@@ -67,9 +68,9 @@ def build_world() -> World:
     profile = ProfileFactory(partnership=alpha, first_name="Dean", last_name="Fletcher")
     image = image_on(profile, owner)
     notice = offender_services.exclusion_issue(
-        profile=profile, kind="warning", reason="Shoplifting", actor=owner
+        profile=profile, kind="warning", reason="Shoplifting", actor=Actor(user=owner)
     )
-    export_request(profile=profile, request_reference="SAR-1", actor=owner)
+    export_request(profile=profile, request_reference="SAR-1", actor=Actor(user=owner))
     client_for(owner).get(f"/p/alpha/photos/{image.token}/")
 
     # Charlie shares for a while: its officer opens the profile and the photo, then it ends.
@@ -77,7 +78,9 @@ def build_world() -> World:
     officer = client_for(third_officer)
     assert officer.get(f"/p/charlie/profiles/{profile.pk}/").status_code == 200
     assert officer.get(f"/p/charlie/photos/{image.token}/").status_code == 200
-    sharing_services.consent_revoke(partnership=charlie, partner=alpha, actor=third_admin)
+    sharing_services.consent_revoke(
+        partnership=charlie, partner=alpha, actor=Actor(user=third_admin)
+    )
 
     share(bravo, alpha, peer, owner)
     assert client_for(peer).get(f"/p/bravo/photos/{image.token}/").status_code == 200

@@ -18,6 +18,7 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from incidents.models import Incident, IncidentPhoto
 from incidents.services import IncidentAlreadySubmitted, incident_submit
@@ -175,6 +176,7 @@ def test_two_sends_at_once_store_one_report(partnership_a: Partnership, member_a
                         premises=None,
                         photos=photos(),
                         submission_key=key,
+                        actor=Actor(user=membership.user, partnership=membership.partnership),
                     )
                 except IncidentAlreadySubmitted as sent:
                     outcome[name] = sent.incident

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from incidents.models import Incident, IncidentPhoto, IncidentStatus
 from offenders import services as offender_services
@@ -55,7 +56,7 @@ def test_member_reports_with_photos_and_named_offender(
     premises = PremisesFactory(business=membership.business)
     known = ProfileFactory(partnership=partnership_a, first_name="Dean")
     offender_services.placement_add(
-        profile=known, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+        profile=known, gallery=GalleryFactory(partnership=partnership_a), actor=Actor(user=admin_a)
     )
     client = client_for(member_a)
     form = client.get("/p/alpha/incidents/new/").content.decode()

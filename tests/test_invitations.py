@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Invitation, Membership, Partnership, Role
@@ -18,7 +19,7 @@ from tests.factories import UserFactory
 
 def invite(partnership: Partnership, admin: User, email: str, role: str = Role.POLICE) -> str:
     _invitation, token = services.invitation_create(
-        partnership=partnership, email=email, role=role, actor=admin
+        partnership=partnership, email=email, role=role, actor=Actor(user=admin)
     )
     return token
 
@@ -59,7 +60,7 @@ def test_existing_account_must_sign_in_as_the_invitee(
     assert response.status_code == 302
     assert Membership.objects.get(user=invitee, partnership=partnership_a).role == Role.POLICE
     with pytest.raises(ValidationError):
-        services.invitation_accept(token=token, user=invitee)
+        services.invitation_accept(token=token, actor=Actor(user=invitee))
 
 
 def test_weak_password_is_a_readable_error(partnership_a: Partnership, admin_a: User) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
-from bcrp.audit import client_ip
+from bcrp.actors import client_ip
 from bcrp.models import AuditEvent, User
 from tests.factories import PASSWORD, UserFactory
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Membership, Partnership, Role
@@ -28,14 +29,14 @@ def test_partnership_has_one_group_per_role(partnership_a: Partnership) -> None:
 def test_groups_follow_add_change_and_end(partnership_a: Partnership, admin_a: User) -> None:
     user = UserFactory()
     membership = services.membership_add(
-        partnership=partnership_a, user=user, role=Role.POLICE, actor=admin_a
+        partnership=partnership_a, user=user, role=Role.POLICE, actor=Actor(user=admin_a)
     )
     assert role_groups(user) == {"partnership:alpha:police"}
 
-    services.membership_change(membership=membership, role=Role.ADMIN, actor=admin_a)
+    services.membership_change(membership=membership, role=Role.ADMIN, actor=Actor(user=admin_a))
     assert role_groups(user) == {"partnership:alpha:admin"}
 
-    services.membership_end(membership=membership, actor=admin_a)
+    services.membership_end(membership=membership, actor=Actor(user=admin_a))
     assert role_groups(user) == set()
     assert Membership.objects.get(pk=membership.pk).ended_at is not None
 
@@ -46,9 +47,9 @@ def test_groups_of_other_partnerships_are_untouched(admin_a: User) -> None:
     services.membership_add(partnership=other, user=officer, role=Role.POLICE, actor=None)
     alpha = membership_of(admin_a, admin_a.memberships.get().partnership).partnership
     membership = services.membership_add(
-        partnership=alpha, user=officer, role=Role.POLICE, actor=admin_a
+        partnership=alpha, user=officer, role=Role.POLICE, actor=Actor(user=admin_a)
     )
-    services.membership_end(membership=membership, actor=admin_a)
+    services.membership_end(membership=membership, actor=Actor(user=admin_a))
     assert role_groups(officer) == {"partnership:charlie:police"}
 
 
@@ -63,7 +64,9 @@ def test_group_change_rolls_back_with_the_membership(partnership_a: Partnership)
 
 def test_last_administrator_cannot_leave(partnership_a: Partnership, admin_a: User) -> None:
     with pytest.raises(ValidationError, match="at least one administrator"):
-        services.membership_end(membership=membership_of(admin_a, partnership_a), actor=admin_a)
+        services.membership_end(
+            membership=membership_of(admin_a, partnership_a), actor=Actor(user=admin_a)
+        )
     assert role_groups(admin_a) == {"partnership:alpha:admin"}
 
 
@@ -77,7 +80,7 @@ def test_member_must_work_at_a_business_of_this_partnership(
             user=UserFactory(),
             role=Role.MEMBER,
             business=foreign,
-            actor=admin_a,
+            actor=Actor(user=admin_a),
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from offenders import services as offender_services
 from offenders.models import OffenderProfile
@@ -55,7 +56,7 @@ def photographed(partnership_a: Partnership, admin_a: User) -> list[OffenderProf
     profiles = [ProfileFactory(partnership=partnership_a) for _ in range(3)]
     for seed, profile in enumerate(profiles):
         image_on(profile, admin_a, seed=seed)
-        offender_services.placement_add(profile=profile, gallery=gallery, actor=admin_a)
+        offender_services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin_a))
     return profiles
 
 
@@ -124,9 +125,14 @@ def test_a_shared_dataview_row_is_recorded_under_the_viewer_only(
     theirs = ProfileFactory(partnership=partnership_b)
     image_on(theirs, admin_b)
     sharing_services.consent_request(
-        partnership=partnership_a, partner=partnership_b, agreement_reference="I", actor=admin_a
+        partnership=partnership_a,
+        partner=partnership_b,
+        agreement_reference="I",
+        actor=Actor(user=admin_a),
     )
-    sharing_services.consent_accept(partnership=partnership_b, partner=partnership_a, actor=admin_b)
+    sharing_services.consent_accept(
+        partnership=partnership_b, partner=partnership_a, actor=Actor(user=admin_b)
+    )
     open_with_thumbnails(client_for(admin_a), "/p/alpha/dataview/")
     [event] = events("dataview.view")
     assert event.partnership_id == partnership_a.pk and event.detail["profile_ids"] == [theirs.pk]

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from incidents.models import Incident
 from incidents.services import incident_submit
@@ -63,6 +64,7 @@ def test_the_service_refuses_an_officer_too(partnership_a: Partnership, police_a
             fields={**REPORT, "occurred_at": timezone.now()},
             premises=None,
             photos=[],
+            actor=Actor(user=police_a, partnership=partnership_a),
         )
     assert not Incident.objects.exists()
 

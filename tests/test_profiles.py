@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from offenders import services
 from offenders.models import GalleryPlacement, OffenderProfile, ProfileStatus
@@ -29,7 +30,7 @@ def hidden_profile(partnership_a: Partnership, admin_a: User) -> OffenderProfile
     """A profile of A in a gallery members may not see, with one photo."""
     profile = ProfileFactory(partnership=partnership_a, notes="Lives at 4 Elm Road")
     staff_only = GalleryFactory(partnership=partnership_a, members_may_see=False)
-    services.placement_add(profile=profile, gallery=staff_only, actor=admin_a)
+    services.placement_add(profile=profile, gallery=staff_only, actor=Actor(user=admin_a))
     image_on(profile, admin_a)
     return profile
 
@@ -85,7 +86,9 @@ def test_member_sees_circulated_photos_only(
 ) -> None:
     circulated = ProfileFactory(partnership=partnership_a)
     services.placement_add(
-        profile=circulated, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+        profile=circulated,
+        gallery=GalleryFactory(partnership=partnership_a),
+        actor=Actor(user=admin_a),
     )
     image = image_on(circulated, admin_a, seed=7)
     client = client_for(member_a)
@@ -114,7 +117,7 @@ def test_juveniles_expired_and_archived_are_never_circulated(
     expired = ProfileFactory(partnership=partnership_a, first_name="Lapsed")
     shown = ProfileFactory(partnership=partnership_a, first_name="Shown")
     for profile in (juvenile, maybe_juvenile, archived, expired, shown):
-        services.placement_add(profile=profile, gallery=gallery, actor=admin_a)
+        services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin_a))
     GalleryPlacement.objects.filter(profile=expired).update(expires_on=today - timedelta(days=1))
 
     page = client_for(member_a).get("/p/alpha/gallery/").content.decode()
@@ -137,10 +140,12 @@ def test_member_gallery_shows_no_notes_birth_date_or_address(
             "warning_markers": ["violent"],
             "status": ProfileStatus.KNOWN,
         },
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
     services.placement_add(
-        profile=profile, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+        profile=profile,
+        gallery=GalleryFactory(partnership=partnership_a),
+        actor=Actor(user=admin_a),
     )
     image_on(profile, admin_a)
     html = client_for(member_a).get("/p/alpha/gallery/").content.decode()
@@ -164,7 +169,9 @@ def test_members_get_a_till_card_for_circulated_profiles_only(
         warning_markers=["weapons"],
     )
     services.placement_add(
-        profile=circulated, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+        profile=circulated,
+        gallery=GalleryFactory(partnership=partnership_a),
+        actor=Actor(user=admin_a),
     )
     image_on(circulated, admin_a)
     html = client.get(f"/p/alpha/profiles/{circulated.pk}/").content.decode()
@@ -186,8 +193,8 @@ def _fill(partnership: Partnership, admin: User, count: int, *, with_photos: boo
     other = GalleryFactory(partnership=partnership)
     for n in range(count):
         profile = ProfileFactory(partnership=partnership)
-        services.placement_add(profile=profile, gallery=gallery, actor=admin)
-        services.placement_add(profile=profile, gallery=other, actor=admin)
+        services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin))
+        services.placement_add(profile=profile, gallery=other, actor=Actor(user=admin))
         if with_photos:
             image_on(profile, admin, seed=n)
 
@@ -211,7 +218,7 @@ def test_references_count_up_per_partnership(
 ) -> None:
     refs = [
         services.profile_create(
-            partnership=p, fields={"first_name": "X", "last_name": str(n)}, actor=a
+            partnership=p, fields={"first_name": "X", "last_name": str(n)}, actor=Actor(user=a)
         ).reference
         for n, (p, a) in enumerate(
             [(partnership_a, admin_a), (partnership_a, admin_a), (partnership_b, admin_b)]
@@ -226,7 +233,7 @@ def test_creating_a_possible_duplicate_warns_first(
     existing = services.profile_create(
         partnership=partnership_a,
         fields={"first_name": "Zoë", "last_name": "Brennan", "date_of_birth": date(1988, 5, 2)},
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
     client = client_for(admin_a)
     form = {
@@ -266,7 +273,9 @@ def test_archive_and_restore_are_audited(
 ) -> None:
     profile = ProfileFactory(partnership=partnership_a, first_name="Arch")
     services.placement_add(
-        profile=profile, gallery=GalleryFactory(partnership=partnership_a), actor=admin_a
+        profile=profile,
+        gallery=GalleryFactory(partnership=partnership_a),
+        actor=Actor(user=admin_a),
     )
     client = client_for(admin_a)
     assert client.post(f"/p/alpha/profiles/{profile.pk}/archive/").status_code == 302
@@ -351,7 +360,7 @@ def test_a_resaved_copy_of_a_photo_on_the_same_profile_warns(
     other = services.image_add(
         profile=profile,
         upload=SimpleUploadedFile("stripes.jpg", striped.getvalue(), "image/jpeg"),
-        actor=admin_a,
+        actor=Actor(user=admin_a),
     )
     # The same picture re-saved larger and at another quality: new bytes, same look.
     resaved = io.BytesIO()

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from incidents.models import IncidentOffender
 from incidents.services import incident_link
@@ -56,9 +57,9 @@ def towns(db: None) -> dict[str, Any]:
     admin_a = person_in(a, Role.ADMIN, email="admin.ashby@example.org")
     admin_b = person_in(b, Role.ADMIN, email="admin.brent@example.org")
     sharing_services.consent_request(
-        partnership=a, partner=b, agreement_reference="", actor=admin_a
+        partnership=a, partner=b, agreement_reference="", actor=Actor(user=admin_a)
     )
-    sharing_services.consent_accept(partnership=b, partner=a, actor=admin_b)
+    sharing_services.consent_accept(partnership=b, partner=a, actor=Actor(user=admin_b))
     return {"a": a, "b": b, "admin_a": admin_a, "admin_b": admin_b}
 
 
@@ -71,7 +72,10 @@ def test_profiles_idle_past_their_partnerships_period_are_archived_and_leave_pee
     b_stale = idle(ProfileFactory(partnership=b), 400)  # Brent keeps 24 months
     excluded = ProfileFactory(partnership=a)
     offender_services.exclusion_issue(
-        profile=excluded, kind="exclusion", reason="Threats to staff", actor=towns["admin_a"]
+        profile=excluded,
+        kind="exclusion",
+        reason="Threats to staff",
+        actor=Actor(user=towns["admin_a"]),
     )
     idle(excluded, 400)  # idle, but an exclusion is still in force
     assert stale.reference in dataview_refs(admin_b, "brent")
@@ -98,11 +102,11 @@ def test_archived_profiles_are_purged_after_the_recycle_bin_with_their_photos(
     files = [image.original, image.thumbnail]
     assert all(default_storage.exists(name) for name in files)
     offender_services.exclusion_issue(
-        profile=doomed, kind="warning", reason="Shoplifting", actor=admin_a
+        profile=doomed, kind="warning", reason="Shoplifting", actor=Actor(user=admin_a)
     )
     member = person_in(a, Role.MEMBER, email="member.ashby@example.org")
     incident = incident_reported(membership_of(member, a))
-    incident_link(incident=incident, profile=doomed, actor=admin_a)
+    incident_link(incident=incident, profile=doomed, actor=Actor(user=admin_a))
     archived_days_ago(doomed, RECYCLE_DAYS + 1)
     in_bin = archived_days_ago(ProfileFactory(partnership=a), RECYCLE_DAYS - 1)
     reference = doomed.reference
@@ -128,13 +132,13 @@ def test_archived_profiles_are_purged_after_the_recycle_bin_with_their_photos(
 def test_restoring_takes_a_profile_out_of_the_recycle_bin(towns: dict[str, Any]) -> None:
     a, admin_a = towns["a"], towns["admin_a"]
     profile = ProfileFactory(partnership=a)
-    offender_services.profile_archive(profile=profile, actor=admin_a)
+    offender_services.profile_archive(profile=profile, actor=Actor(user=admin_a))
     page = client_for(admin_a).get(f"/p/ashby/profiles/{profile.pk}/").content.decode()
     purge_on = (timezone.localdate() + timedelta(days=RECYCLE_DAYS)).strftime("%-d %b %Y")
     assert f"deleted for good on {purge_on}" in page
     archived_days_ago(profile, RECYCLE_DAYS + 5)
     profile.refresh_from_db()
-    offender_services.profile_restore(profile=profile, actor=admin_a)
+    offender_services.profile_restore(profile=profile, actor=Actor(user=admin_a))
     assert retention_purge() == 0 and retention_archive() == 0
     page = client_for(admin_a).get(f"/p/ashby/profiles/{profile.pk}/").content.decode()
     assert "deleted for good" not in page
@@ -144,5 +148,5 @@ def test_peers_are_not_told_when_a_shared_profile_will_be_purged(towns: dict[str
     profile = ProfileFactory(partnership=towns["a"])
     admin_b: User = towns["admin_b"]
     # Archived profiles leave peers entirely: the page is 404 for them.
-    offender_services.profile_archive(profile=profile, actor=towns["admin_a"])
+    offender_services.profile_archive(profile=profile, actor=Actor(user=towns["admin_a"]))
     assert client_for(admin_b).get(f"/p/brent/profiles/{profile.pk}/").status_code == 404

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services as offender_services
 from offenders.models import Gallery, OffenderProfile
@@ -69,30 +70,39 @@ def test_a_second_run_after_people_used_the_demo_writes_nothing_and_undoes_nothi
         email="Second.Member@example.org",
         role=Role.MEMBER,
         business=hartleys,
-        actor=admin,
+        actor=Actor(user=admin),
     )
     joiner = User.objects.create_user(
         email="second.member@example.org", password="till-roll-wombat-42", full_name="Second"
     )
-    services.invitation_accept(token=token, user=joiner)
+    services.invitation_accept(token=token, actor=Actor(user=joiner))
     services.invitation_create(
-        partnership=westbridge, email="pc.new@example.org", role=Role.POLICE, actor=admin
+        partnership=westbridge,
+        email="pc.new@example.org",
+        role=Role.POLICE,
+        actor=Actor(user=admin),
     )
     offender_services.profile_create(
-        partnership=westbridge, fields={"first_name": "Dean", "last_name": "Fletcher"}, actor=admin
+        partnership=westbridge,
+        fields={"first_name": "Dean", "last_name": "Fletcher"},
+        actor=Actor(user=admin),
     )
     pubwatch = Gallery.objects.get(partnership=westbridge, name="Pubwatch")
     pubwatch.name = "Night-time economy"
-    offender_services.gallery_save(partnership=westbridge, gallery=pubwatch, actor=admin)
+    offender_services.gallery_save(
+        partnership=westbridge, gallery=pubwatch, actor=Actor(user=admin)
+    )
     hartleys.name = "Hartley's Convenience Ltd"
-    services.business_save(partnership=westbridge, business=hartleys, actor=admin)
+    services.business_save(partnership=westbridge, business=hartleys, actor=Actor(user=admin))
     admin.set_password("a-new-admin-password")
     admin.save()
 
     # Northgate: the demo member leaves; the shared officer is removed too.
     northgate_admin = demo("admin.northgate@example.org")
     for email in ("member.northgate@example.org", "pc.shared@example.org"):
-        services.membership_end(membership=membership_of(email, "northgate"), actor=northgate_admin)
+        services.membership_end(
+            membership=membership_of(email, "northgate"), actor=Actor(user=northgate_admin)
+        )
 
     # Riverside: the demo member becomes police liaison; every profile is archived and, after
     # the recycle bin, deleted; the operator renames the partnership, slug and all.
@@ -100,10 +110,10 @@ def test_a_second_run_after_people_used_the_demo_writes_nothing_and_undoes_nothi
     services.membership_change(
         membership=membership_of("member.riverside@example.org", "riverside"),
         role=Role.POLICE,
-        actor=riverside_admin,
+        actor=Actor(user=riverside_admin),
     )
     for profile in OffenderProfile.objects.filter(partnership=riverside):
-        offender_services.profile_archive(profile=profile, actor=riverside_admin)
+        offender_services.profile_archive(profile=profile, actor=Actor(user=riverside_admin))
     assert retention_purge(timezone.now() + timedelta(days=31)) == 5
     riverside.name, riverside.slug = "Riverside & Quayside Pubwatch", "riverside-quayside"
     riverside.save()
@@ -133,7 +143,7 @@ def test_a_missing_demo_partnership_is_added_beside_the_others_without_touching_
     westbridge = Partnership.objects.get(slug="westbridge")
     services.membership_end(
         membership=membership_of("pc.shared@example.org", "westbridge"),
-        actor=demo("admin.westbridge@example.org"),
+        actor=Actor(user=demo("admin.westbridge@example.org")),
     )
     riverside = Partnership.objects.get(slug="riverside")
     # As if Riverside had never been loaded: no partnership, no role groups, no people.

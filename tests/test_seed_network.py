@@ -14,7 +14,7 @@ from offenders.models import OffenderImage, OffenderProfile
 from partnerships.models import Membership, Partnership
 from sharing.models import SharingConsent
 from sharing.permissions import drift_check
-from sharing.selectors import dataview_profiles
+from sharing.selectors import profiles_for_dataview
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_seed_network_builds_a_shared_network_with_a_progress_bar() -> None:
         assert portrait.format == "JPEG"
     own = partnerships[0]
     admin = Membership.objects.get(partnership=own, role="admin", ended_at=None)
-    seen = set(dataview_profiles(admin).values_list("partnership__slug", flat=True))
+    seen = set(profiles_for_dataview(membership=admin).values_list("partnership__slug", flat=True))
     assert seen == {p.slug for p in partnerships}
 
 
@@ -60,7 +60,9 @@ def test_seed_network_is_repeatable_and_density_zero_shares_nothing() -> None:
     seed(partnerships=3, profiles_per=4, density=0.0, seed=9, prefix="a")
     assert not SharingConsent.objects.exists()
     admin = Membership.objects.get(partnership__slug="a-001", role="admin", ended_at=None)
-    assert set(dataview_profiles(admin).values_list("partnership__slug", flat=True)) == {"a-001"}
+    assert set(
+        profiles_for_dataview(membership=admin).values_list("partnership__slug", flat=True)
+    ) == {"a-001"}
     seed(partnerships=3, profiles_per=4, density=0.0, seed=9, prefix="b")
     seed(partnerships=3, profiles_per=4, density=0.0, seed=10, prefix="c")
     assert len(people("a-")) == 12

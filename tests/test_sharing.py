@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from offenders import services as offender_services
 from offenders.models import OffenderProfile
@@ -35,8 +36,10 @@ def dataview_refs(user: User, slug: str, query: str = "") -> set[str]:
 
 
 def share(a: Partnership, b: Partnership, admin_a: User, admin_b: User) -> None:
-    services.consent_request(partnership=a, partner=b, agreement_reference="ISA-1", actor=admin_a)
-    services.consent_accept(partnership=b, partner=a, actor=admin_b)
+    services.consent_request(
+        partnership=a, partner=b, agreement_reference="ISA-1", actor=Actor(user=admin_a)
+    )
+    services.consent_accept(partnership=b, partner=a, actor=Actor(user=admin_b))
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def test_design_example_mutual_non_transitive_and_revocable(network: dict[str, o
         assert dataview_refs(viewers["b"], "town-b") == refs["a"] | refs["b"] | refs["c"]
         assert dataview_refs(viewers["c"], "town-c") == refs["b"] | refs["c"]
 
-    services.consent_revoke(partnership=b, partner=c, actor=admin["b"])  # type: ignore[arg-type]
+    services.consent_revoke(partnership=b, partner=c, actor=Actor(user=admin["b"]))  # type: ignore[arg-type]
     assert dataview_refs(admin["b"], "town-b") == refs["a"] | refs["b"]
     assert dataview_refs(admin["c"], "town-c") == refs["c"]
     assert dataview_refs(police["c"], "town-c") == refs["c"]
@@ -87,7 +90,7 @@ def test_a_request_alone_shares_nothing(network: dict[str, object]) -> None:
         partnership=a,
         partner=b,
         agreement_reference="",
-        actor=network["admin_a"],  # type: ignore[arg-type]
+        actor=Actor(user=network["admin_a"]),  # type: ignore[arg-type]
     )
     assert dataview_refs(network["admin_a"], "town-a") == network["refs_a"]  # type: ignore[arg-type]
     assert dataview_refs(network["admin_b"], "town-b") == network["refs_b"]  # type: ignore[arg-type]
@@ -108,7 +111,7 @@ def test_revoked_peer_cannot_open_a_profile_or_photo(network: dict[str, object])
     ]
     for url in urls:
         assert client.get(url).status_code == 200, url
-    services.consent_revoke(partnership=a, partner=b, actor=admin_a)  # type: ignore[arg-type]
+    services.consent_revoke(partnership=a, partner=b, actor=Actor(user=admin_a))  # type: ignore[arg-type]
     for url in urls:
         assert client.get(url).status_code == 404, url
 
@@ -154,9 +157,9 @@ def test_unshareable_profiles_stay_home(network: dict[str, object]) -> None:
         assert hidden.reference in dataview_refs(admin_b, "town-b", "status=" + hidden.status)  # type: ignore[arg-type]
 
     # Archiving a shared profile withdraws it in the same transaction; restoring brings it back.
-    offender_services.profile_archive(profile=shared, actor=admin_b)  # type: ignore[arg-type]
+    offender_services.profile_archive(profile=shared, actor=Actor(user=admin_b))  # type: ignore[arg-type]
     assert shared.reference not in dataview_refs(network["admin_a"], "town-a")  # type: ignore[arg-type]
-    offender_services.profile_restore(profile=shared, actor=admin_b)  # type: ignore[arg-type]
+    offender_services.profile_restore(profile=shared, actor=Actor(user=admin_b))  # type: ignore[arg-type]
     assert shared.reference in dataview_refs(network["admin_a"], "town-a")  # type: ignore[arg-type]
     assert drift_check().clean
 
@@ -201,7 +204,7 @@ def test_preview_counts_and_state_on_the_partner_page(network: dict[str, object]
         partnership=a,
         partner=b,
         agreement_reference="ISA-9",
-        actor=network["admin_a"],  # type: ignore[arg-type]
+        actor=Actor(user=network["admin_a"]),  # type: ignore[arg-type]
     )
     page = client_for(network["admin_b"]).get("/p/town-b/partners/town-a/").content.decode()  # type: ignore[arg-type]
     assert 'data-testid="gain">2<' in page and 'data-testid="give">2<' in page
@@ -238,7 +241,7 @@ def test_other_side_administrators_are_emailed(network: dict[str, object]) -> No
         partnership=network["a"],
         partner=network["b"],
         agreement_reference="",
-        actor=network["admin_a"],  # type: ignore[arg-type]
+        actor=Actor(user=network["admin_a"]),  # type: ignore[arg-type]
     )
     assert consent_notify("request", consent.pk) == 1
     assert mail.outbox[0].to == ["admin.b@example.org"]

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
@@ -103,7 +104,7 @@ def towns() -> Iterator[dict[str, object]]:
         offender_services.profile_create(
             partnership=owner,
             fields={"first_name": "Subject", "last_name": str(n), "age_min": 25, "age_max": 35},
-            actor=world["admin_owner"],  # type: ignore[arg-type]
+            actor=Actor(user=world["admin_owner"]),  # type: ignore[arg-type]
         ).pk
         for n in range(PROFILES)
     ]
@@ -129,17 +130,19 @@ def test_consents_and_profile_edits_at_once_never_leave_a_row_the_rule_forbids(
     def visibility(profile: OffenderProfile, n: int) -> None:
         if n % 2:
             offender_services.profile_update(
-                profile=profile, fields={"local_only": not profile.local_only}, actor=admin_owner
+                profile=profile,
+                fields={"local_only": not profile.local_only},
+                actor=Actor(user=admin_owner),
             )
         elif profile.status == ProfileStatus.ARCHIVED:
-            offender_services.profile_restore(profile=profile, actor=admin_owner)
+            offender_services.profile_restore(profile=profile, actor=Actor(user=admin_owner))
         else:
-            offender_services.profile_archive(profile=profile, actor=admin_owner)
+            offender_services.profile_archive(profile=profile, actor=Actor(user=admin_owner))
 
     def birthday(profile: OffenderProfile, n: int) -> None:
         born: date = birthdays[n % 2]  # 17 today, then 18 since yesterday
         offender_services.profile_update(
-            profile=profile, fields={"date_of_birth": born}, actor=second_admin
+            profile=profile, fields={"date_of_birth": born}, actor=Actor(user=second_admin)
         )
 
     with running(
@@ -148,15 +151,22 @@ def test_consents_and_profile_edits_at_once_never_leave_a_row_the_rule_forbids(
     ):
         for n in range(ROUNDS):
             services.consent_request(
-                partnership=peer, partner=owner, agreement_reference=f"ISA-{n}", actor=admin_peer
+                partnership=peer,
+                partner=owner,
+                agreement_reference=f"ISA-{n}",
+                actor=Actor(user=admin_peer),
             )
-            services.consent_accept(partnership=owner, partner=peer, actor=admin_owner)
+            services.consent_accept(partnership=owner, partner=peer, actor=Actor(user=admin_owner))
             drift = drift_check()
             assert drift.clean, (n, "after accept", drift)
             if n % 2:
-                services.consent_revoke(partnership=owner, partner=peer, actor=admin_owner)
+                services.consent_revoke(
+                    partnership=owner, partner=peer, actor=Actor(user=admin_owner)
+                )
             else:
-                services.consent_revoke(partnership=peer, partner=owner, actor=admin_peer)
+                services.consent_revoke(
+                    partnership=peer, partner=owner, actor=Actor(user=admin_peer)
+                )
             drift = drift_check()
             assert drift.clean, (n, "after revoke", drift)
     assert _peer_rows(owner, peer) == 0
@@ -181,10 +191,12 @@ def test_sweeps_memberships_and_consents_in_any_order_never_deadlock(
 
     def restore(profile: OffenderProfile, n: int) -> None:
         if profile.status == ProfileStatus.ARCHIVED:
-            offender_services.profile_restore(profile=profile, actor=admin_owner)
+            offender_services.profile_restore(profile=profile, actor=Actor(user=admin_owner))
         else:
             offender_services.profile_update(
-                profile=profile, fields={"local_only": not profile.local_only}, actor=admin_owner
+                profile=profile,
+                fields={"local_only": not profile.local_only},
+                actor=Actor(user=admin_owner),
             )
 
     def sweep(n: int) -> None:
@@ -212,10 +224,10 @@ def test_sweeps_memberships_and_consents_in_any_order_never_deadlock(
         for n in range(ROUNDS):
             a, b = pairs[n % len(pairs)]
             services.consent_request(
-                partnership=a, partner=b, agreement_reference="", actor=admins[a.pk]
+                partnership=a, partner=b, agreement_reference="", actor=Actor(user=admins[a.pk])
             )
-            services.consent_accept(partnership=b, partner=a, actor=admins[b.pk])
-            services.consent_revoke(partnership=b, partner=a, actor=admins[b.pk])
+            services.consent_accept(partnership=b, partner=a, actor=Actor(user=admins[b.pk]))
+            services.consent_revoke(partnership=b, partner=a, actor=Actor(user=admins[b.pk]))
             drift = drift_check()
             assert drift.clean, (n, drift)
     assert AuditEvent.objects.filter(action="profile.archive_retention").exists()
@@ -232,9 +244,9 @@ def test_archiving_from_a_page_opened_before_another_edit_keeps_that_edit(
     offender_services.profile_update(
         profile=OffenderProfile.objects.get(pk=ids[0]),
         fields={"local_only": True, "date_of_birth": date(1990, 5, 1)},
-        actor=second_admin,
+        actor=Actor(user=second_admin),
     )
-    offender_services.profile_archive(profile=opened_first, actor=admin_owner)
+    offender_services.profile_archive(profile=opened_first, actor=Actor(user=admin_owner))
     profile = OffenderProfile.objects.get(pk=ids[0])
     assert profile.status == ProfileStatus.ARCHIVED
     assert profile.local_only and profile.date_of_birth == date(1990, 5, 1)

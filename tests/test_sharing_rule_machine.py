@@ -27,6 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
@@ -35,7 +36,7 @@ from partnerships.models import Membership, Partnership, Role
 from sharing import services
 from sharing.models import SharingConsent
 from sharing.permissions import drift_check
-from sharing.selectors import dataview_profiles
+from sharing.selectors import profiles_for_dataview
 from tests.factories import UserFactory, partnership_make, person_in
 
 N = 3
@@ -102,7 +103,7 @@ class SharingMachine(RuleBasedStateMachine):
                 partnership=self.partnerships[a],
                 partner=self.partnerships[b],
                 agreement_reference="",
-                actor=self.admins[a],
+                actor=Actor(user=self.admins[a]),
             )
 
     @rule(ab=pair)
@@ -119,7 +120,7 @@ class SharingMachine(RuleBasedStateMachine):
                 services.consent_accept,
                 partnership=self.partnerships[a],
                 partner=self.partnerships[b],
-                actor=self.admins[a],
+                actor=Actor(user=self.admins[a]),
             )
 
     @rule(a=index, b=index)
@@ -129,7 +130,7 @@ class SharingMachine(RuleBasedStateMachine):
                 services.consent_decline,
                 partnership=self.partnerships[a],
                 partner=self.partnerships[b],
-                actor=self.admins[a],
+                actor=Actor(user=self.admins[a]),
             )
 
     @rule(a=index, b=index)
@@ -139,7 +140,7 @@ class SharingMachine(RuleBasedStateMachine):
                 services.consent_revoke,
                 partnership=self.partnerships[a],
                 partner=self.partnerships[b],
-                actor=self.admins[a],
+                actor=Actor(user=self.admins[a]),
             )
 
     @rule(owner=index, age=AGES, local_only=st.booleans())
@@ -154,7 +155,9 @@ class SharingMachine(RuleBasedStateMachine):
             fields.update(age_min=16, age_max=20)
         self.profiles.append(
             offender_services.profile_create(
-                partnership=self.partnerships[owner], fields=fields, actor=self.admins[owner]
+                partnership=self.partnerships[owner],
+                fields=fields,
+                actor=Actor(user=self.admins[owner]),
             )
         )
 
@@ -166,7 +169,7 @@ class SharingMachine(RuleBasedStateMachine):
         owner = self.partnerships.index(
             next(p for p in self.partnerships if p.pk == profile.partnership_id)
         )
-        actor = self.admins[owner]
+        actor = Actor(user=self.admins[owner])
         if change == "archive":
             offender_services.profile_archive(profile=profile, actor=actor)
         elif change == "restore":
@@ -209,7 +212,7 @@ class SharingMachine(RuleBasedStateMachine):
         )
         assert {m.partnership_id for m in people} == {p.pk for p in self.partnerships}
         for membership in people:
-            seen = set(dataview_profiles(membership).values_list("pk", flat=True))
+            seen = set(profiles_for_dataview(membership=membership).values_list("pk", flat=True))
             assert seen == expected_visible(membership.partnership), (
                 membership.partnership.slug,
                 membership.role,

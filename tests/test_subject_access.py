@@ -12,6 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from bcrp.crypto import read_encrypted
 from bcrp.models import AuditEvent, User
 from incidents.services import incident_link
@@ -43,12 +44,15 @@ def subject(partnership_a: Partnership, admin_a: User, member_a: User) -> Any:
     )
     image_on(profile, admin_a, seed=4)
     offender_services.exclusion_issue(
-        profile=profile, kind="warning", reason="Shoplifting at the Co-op", actor=admin_a
+        profile=profile,
+        kind="warning",
+        reason="Shoplifting at the Co-op",
+        actor=Actor(user=admin_a),
     )
     incident = incident_reported(
         membership_of(member_a, partnership_a), description="Filled a bag with razor blades."
     )
-    incident_link(incident=incident, profile=profile, actor=admin_a)
+    incident_link(incident=incident, profile=profile, actor=Actor(user=admin_a))
     return profile
 
 
@@ -114,9 +118,14 @@ def test_only_the_owning_partnerships_administrators_reach_an_export(
 ) -> None:
     # Even a peer that sees the profile through sharing is not its controller.
     sharing_services.consent_request(
-        partnership=partnership_a, partner=partnership_b, agreement_reference="", actor=admin_a
+        partnership=partnership_a,
+        partner=partnership_b,
+        agreement_reference="",
+        actor=Actor(user=admin_a),
     )
-    sharing_services.consent_accept(partnership=partnership_b, partner=partnership_a, actor=admin_b)
+    sharing_services.consent_accept(
+        partnership=partnership_b, partner=partnership_a, actor=Actor(user=admin_b)
+    )
     assert client_for(admin_b).get(f"/p/bravo/profiles/{subject.pk}/").status_code == 200
     assert request_export(admin_b, "bravo", subject.pk).status_code == 404
     request_export(admin_a, "alpha", subject.pk)
@@ -161,7 +170,7 @@ def test_a_purged_profile_takes_its_exports_with_it(
     export = SubjectAccessExport.objects.get()
     export_build(export.pk)
     export.refresh_from_db()
-    offender_services.profile_archive(profile=subject, actor=admin_a)
+    offender_services.profile_archive(profile=subject, actor=Actor(user=admin_a))
     with django_capture_on_commit_callbacks(execute=True):
         assert retention_purge(timezone.now() + timedelta(days=RECYCLE_DAYS + 1)) == 1
     assert not SubjectAccessExport.objects.exists()

@@ -14,13 +14,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from bcrp.actors import Actor
 from bcrp.models import User
-from bcrp.tenancy import PartnershipMixin
 from bulletins.services import bulletin_post
 from offenders import services as offender_services
 from offenders.exports import export_build, export_request
 from partnerships import services
 from partnerships.models import Partnership, Role
+from partnerships.tenancy import PartnershipMixin
 from tests.conftest import client_for
 from tests.factories import (
     BusinessFactory,
@@ -78,20 +79,29 @@ def world(
     business = BusinessFactory(partnership=partnership_a)
     premises = PremisesFactory(business=business)
     invitation, _ = services.invitation_create(
-        partnership=partnership_a, email="new@example.org", role=Role.POLICE, actor=admin_a
+        partnership=partnership_a,
+        email="new@example.org",
+        role=Role.POLICE,
+        actor=Actor(user=admin_a),
     )
     profile = ProfileFactory(partnership=partnership_a)
     gallery = GalleryFactory(partnership=partnership_a)
-    placement = offender_services.placement_add(profile=profile, gallery=gallery, actor=admin_a)
+    placement = offender_services.placement_add(
+        profile=profile, gallery=gallery, actor=Actor(user=admin_a)
+    )
     image = image_on(profile, admin_a)
     incident = incident_reported(membership_of(member_a, partnership_a), photos=1)
     notice = offender_services.exclusion_issue(
-        profile=profile, kind="warning", reason="Theft", actor=admin_a
+        profile=profile, kind="warning", reason="Theft", actor=Actor(user=admin_a)
     )
-    export = export_request(profile=profile, request_reference="", actor=admin_a)
+    export = export_request(profile=profile, request_reference="", actor=Actor(user=admin_a))
     export_build(export.pk)  # ready, so its download is reachable too
     bulletin = bulletin_post(
-        partnership=partnership_a, title="Alert", body="Watch out", critical=True, actor=admin_a
+        partnership=partnership_a,
+        title="Alert",
+        body="Watch out",
+        critical=True,
+        actor=Actor(user=admin_a),
     )
     return {
         "pk": [
@@ -198,5 +208,7 @@ def test_ended_membership_loses_access(
 ) -> None:
     client = client_for(police_a)
     assert client.get("/p/alpha/").status_code == 200
-    services.membership_end(membership=membership_of(police_a, partnership_a), actor=admin_a)
+    services.membership_end(
+        membership=membership_of(police_a, partnership_a), actor=Actor(user=admin_a)
+    )
     assert client.get("/p/alpha/").status_code == 404

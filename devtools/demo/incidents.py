@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from bcrp.actors import Actor
 from incidents.models import Category, Incident
 from incidents.services import incident_submit
 from partnerships.models import Membership
@@ -44,4 +45,5 @@ def demo_incidents_seed(*, membership: Membership, seed: int, count: int = 24) -
             },
             premises=premises,
             photos=[],
+            actor=Actor(user=membership.user, partnership=membership.partnership),
         )

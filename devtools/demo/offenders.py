@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
+from bcrp.actors import Actor
 from offenders import services
 from offenders.models import Gallery, OffenderProfile
 
@@ -61,6 +62,7 @@ DEMO_PEOPLE = [
 
 def demo_content_seed(*, partnership: Partnership, admin: User, seed: int) -> None:
     """Galleries for the partnership and, if it has no profiles yet, a few drawn profiles."""
+    actor = Actor(user=admin, partnership=partnership)
     galleries = []
     for name, months, visible in DEMO_GALLERIES:
         gallery = Gallery.objects.filter(partnership=partnership, name=name).first()
@@ -68,7 +70,7 @@ def demo_content_seed(*, partnership: Partnership, admin: User, seed: int) -> No
             gallery = services.gallery_save(
                 partnership=partnership,
                 gallery=Gallery(name=name, default_expiry_months=months, members_may_see=visible),
-                actor=admin,
+                actor=actor,
             )
         galleries.append(gallery)
     if OffenderProfile.objects.filter(partnership=partnership).exists():
@@ -90,14 +92,14 @@ def demo_content_seed(*, partnership: Partnership, admin: User, seed: int) -> No
                 "age_max": rng.choice([35, 40]),
                 "hair": rng.choice(["short dark", "shaved", "long fair", "grey"]),
             },
-            actor=admin,
+            actor=actor,
         )
         gallery = (
             galleries[1] if status == "id_sought" else rng.choice([galleries[0], galleries[2]])
         )
-        services.placement_add(profile=profile, gallery=gallery, actor=admin)
+        services.placement_add(profile=profile, gallery=gallery, actor=actor)
         services.image_add(
             profile=profile,
             upload=SimpleUploadedFile("portrait.jpg", portrait_jpeg(rng), "image/jpeg"),
-            actor=admin,
+            actor=actor,
         )

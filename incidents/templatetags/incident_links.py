@@ -17,4 +17,4 @@ register = template.Library()
 @register.simple_tag
 def profile_incidents(membership: Membership, profile: OffenderProfile) -> QuerySet[Incident]:
     """This partnership's incidents linked to the profile (never another partnership's)."""
-    return incidents_of_profile(membership, profile)
+    return incidents_of_profile(membership=membership, profile=profile)

@@ -21,6 +21,7 @@ from django.test import Client
 from guardian.shortcuts import get_objects_for_user
 from tqdm import tqdm
 
+from bcrp.actors import Actor
 from config.celery import app
 from devtools.bench_chart import bench_chart_svg
 from devtools.network import NetworkSpec, network_seed
@@ -28,7 +29,7 @@ from offenders.models import OffenderProfile
 from partnerships.models import Membership
 from sharing import services
 from sharing.models import ProfileGroupPermission, ProfileUserPermission
-from sharing.selectors import dataview_profiles
+from sharing.selectors import profiles_for_dataview
 
 PAGES = {
     "first page": "",
@@ -136,19 +137,21 @@ class Command(BaseCommand):
         granted = 0
         for round_ in range(3):
             services.consent_request(
-                partnership=b, partner=a, agreement_reference="bench", actor=admin_b
+                partnership=b, partner=a, agreement_reference="bench", actor=Actor(user=admin_b)
             )
             start = time.perf_counter()
-            services.consent_accept(partnership=a, partner=b, actor=admin_a)
+            services.consent_accept(partnership=a, partner=b, actor=Actor(user=admin_a))
             accepts.append((time.perf_counter() - start) * 1000)
             granted = (
-                dataview_profiles(Membership.objects.get(user=admin_a, ended_at=None))
+                profiles_for_dataview(
+                    membership=Membership.objects.get(user=admin_a, ended_at=None)
+                )
                 .exclude(partnership=a)
                 .count()
             )
             if round_ < 2:
                 start = time.perf_counter()
-                services.consent_revoke(partnership=a, partner=b, actor=admin_a)
+                services.consent_revoke(partnership=a, partner=b, actor=Actor(user=admin_a))
                 revokes.append((time.perf_counter() - start) * 1000)
         return {
             "profiles_granted": granted,
@@ -167,7 +170,10 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(user)
         base = f"/p/{partnership.slug}/dataview/"
-        figures: dict[str, Any] = {"visible": dataview_profiles(membership).count(), "pages": {}}
+        figures: dict[str, Any] = {
+            "visible": profiles_for_dataview(membership=membership).count(),
+            "pages": {},
+        }
         for label, query in PAGES.items():
             url = base + query
             for _ in range(3):
@@ -193,7 +199,7 @@ class Command(BaseCommand):
         """The same first page from guardian's generic tables via get_objects_for_user."""
 
         def ours() -> None:
-            qs = dataview_profiles(membership).order_by("-created_at", "-id")
+            qs = profiles_for_dataview(membership=membership).order_by("-created_at", "-id")
             qs.count()
             list(qs[:50])
 

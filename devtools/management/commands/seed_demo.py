@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
+from bcrp.actors import Actor
 from bcrp.models import address_key
 from devtools.demo.incidents import demo_incidents_seed
 from devtools.demo.offenders import demo_content_seed
@@ -120,22 +121,23 @@ class Command(BaseCommand):
         return user
 
     def _partnership_seed(self, spec: dict[str, Any], operator: Any, shared_officer: Any) -> None:
+        actor = Actor(user=operator)
         partnership = services.partnership_create(
             name=spec["name"],
             slug=spec["slug"],
             police_force_area=spec["police_force_area"],
-            actor=operator,
+            actor=actor,
         )
         business_name, premises_name, address, postcode = spec["business"]
         business = services.business_save(
-            partnership=partnership, business=Business(name=business_name), actor=operator
+            partnership=partnership, business=Business(name=business_name), actor=actor
         )
         premises = services.premises_save(
             partnership=partnership,
             premises=Premises(
                 business=business, name=premises_name, address=address, postcode=postcode
             ),
-            actor=operator,
+            actor=actor,
         )
         memberships = {
             role: services.membership_add(
@@ -144,13 +146,13 @@ class Command(BaseCommand):
                 role=role,
                 business=business if role == Role.MEMBER else None,
                 premises=premises if role == Role.MEMBER else None,
-                actor=operator,
+                actor=actor,
             )
             for email, full_name, role in demo_people(spec)
         }
         if spec["slug"] in SHARED_OFFICER_SLUGS:
             services.membership_add(
-                partnership=partnership, user=shared_officer, role=Role.POLICE, actor=operator
+                partnership=partnership, user=shared_officer, role=Role.POLICE, actor=actor
             )
         demo_content_seed(
             partnership=partnership, admin=memberships[Role.ADMIN].user, seed=partnership.pk

@@ -1,24 +1,27 @@
-"""The one place a request is tied to a partnership and a role.
+"""The one place a request is tied to a partnership, a role and the record it is about.
 
 Every page under /p/<slug>/ uses PartnershipMixin: a person with no active membership gets 404
 (the URL space leaks nothing, not even whether a partnership exists); a member whose role is
-not allowed gets 403.
+not allowed gets 403. A page about one record uses TenantObjectMixin, which asks the record's
+selector for it with the acting membership and what the request does with it (NetBox's
+`restrict(user, action)`): a record the selector does not return is 404, like a missing one.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
-from bcrp.models import User
+from bcrp.actors import CHANGE, Action, Actor
+from bcrp.forms import InvalidFormIs400, form_errors_from
 from partnerships.models import Membership, Partnership, Role
 from partnerships.selectors import membership_active
 
@@ -26,24 +29,18 @@ ALL_ROLES: frozenset[str] = frozenset(Role.values)
 ADMIN_ONLY: frozenset[str] = frozenset({Role.ADMIN})
 ADMIN_AND_POLICE: frozenset[str] = frozenset({Role.ADMIN, Role.POLICE})
 
-
-class InvalidFormIs400:
-    """A form sent back with errors answers 400: the person sees what to correct, and
-    htmx, scripts and logs see a refusal rather than a success."""
-
-    def form_invalid(self, form: BaseForm) -> HttpResponse:
-        context = self.get_context_data(form=form)  # type: ignore[attr-defined]
-        return self.render_to_response(context, status=400)  # type: ignore[attr-defined]
+ObjectT = TypeVar("ObjectT")
 
 
 class PartnershipMixin(InvalidFormIs400):
-    """Resolves self.partnership and self.membership from the slug, or refuses; a form it
-    shows answers 400 when sent back with errors."""
+    """Resolves self.partnership and self.membership from the slug, or refuses, and builds
+    self.actor, the one actor every service call of the request is given; a form it shows
+    answers 400 when sent back with errors."""
 
     allowed_roles: ClassVar[frozenset[str]] = ALL_ROLES
     partnership: Partnership
     membership: Membership
-    actor: User
+    actor: Actor
     request: HttpRequest
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -52,14 +49,17 @@ class PartnershipMixin(InvalidFormIs400):
         membership = membership_active(user=request.user, slug=kwargs["slug"])
         if membership is None:
             raise Http404("No such page.")
-        if membership.role not in self.allowed_roles:
-            raise PermissionDenied("Your role in this partnership does not include this page.")
         self.membership = membership
         self.partnership = membership.partnership
-        self.actor = cast(User, request.user)
+        self.role_check()
+        self.actor = Actor.from_request(request, partnership=self.partnership)
         request.partnership = self.partnership  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def role_check(self) -> None:
+        if self.membership.role not in self.allowed_roles:
+            raise PermissionDenied("Your role in this partnership does not include this page.")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
@@ -69,12 +69,47 @@ class PartnershipMixin(InvalidFormIs400):
         return context
 
 
-def form_errors_from(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+class TenantObjectMixin(PartnershipMixin, Generic[ObjectT]):
+    """A page about one record: `object_selector` finds it from the URL's other parameter
+    (`pk`, `token`...) for the acting membership and `action`; nothing found is 404.
+
+    `action` is what the page does with the record; a page that shows it and changes it when
+    sent back declares `post_action` too. A role that may not do the action at all is refused
+    with 403 before anything is looked up.
+    """
+
+    object_selector: ClassVar[Callable[..., Any]]
+    action: ClassVar[Action]
+    post_action: ClassVar[Action | None] = None
+    _object: ObjectT
+
+    def request_action(self) -> Action:
+        if self.post_action is not None and self.request.method == "POST":
+            return self.post_action
+        return self.action
+
+    def role_check(self) -> None:
+        super().role_check()
+        if not self.membership.may(self.request_action()):
+            raise PermissionDenied("Your role in this partnership does not include this.")
+
+    def object_lookup(self) -> dict[str, Any]:
+        """The URL parameters naming the record: all but the partnership's slug."""
+        kwargs: dict[str, Any] = self.kwargs  # type: ignore[attr-defined]
+        return {name: value for name, value in kwargs.items() if name != "slug"}
+
+    def get_object(self, *, reload: bool = False) -> ObjectT:
+        """The record, looked up once per request (again with `reload`, after a change)."""
+        if reload or not hasattr(self, "_object"):
+            # Through the class: a function stored on it would otherwise be bound to the view.
+            selector = type(self).object_selector
+            found = selector(
+                membership=self.membership, action=self.request_action(), **self.object_lookup()
+            )
+            if found is None:
+                raise Http404("No such record.")
+            self._object = found
+        return self._object
 
 
 class TenantListView(PartnershipMixin, TemplateView):
@@ -105,28 +140,22 @@ class TenantListView(PartnershipMixin, TemplateView):
         return context
 
 
-class TenantEditView(PartnershipMixin, FormView[Any]):
-    """Create (no pk) or change (pk) one record of this partnership through its service."""
+class TenantEditView(TenantObjectMixin[Model], FormView[Any]):
+    """Create (no pk) or change (pk, through `object_selector`) one record of this partnership
+    through its service."""
 
     allowed_roles = ADMIN_ONLY
+    action = CHANGE
     template_name = "tenant/form.html"
     noun: ClassVar[str]
     list_url_name: ClassVar[str]
 
-    def get_queryset(self) -> QuerySet[Any]:
-        raise NotImplementedError
-
     def save(self, instance: Model) -> Model:
         raise NotImplementedError
 
-    def get_object(self) -> Model | None:
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.get_object()
+        kwargs["instance"] = self.get_object() if "pk" in self.kwargs else None
         return kwargs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
