@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bcrp.actors import Actor
 from bcrp.models import User
 from bulletins.services import bulletin_post
 from offenders import services as offender_services
@@ -93,9 +94,9 @@ def _records_add(
     for n in range(count):
         profile = ProfileFactory(partnership=home)
         image_on(profile, admin, seed=n + 1)
-        offender_services.placement_add(profile=profile, gallery=gallery, actor=admin)
+        offender_services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin))
         offender_services.exclusion_issue(
-            profile=profile, kind="warning", reason="Theft", actor=admin
+            profile=profile, kind="warning", reason="Theft", actor=Actor(user=admin)
         )
         shared = ProfileFactory(partnership=partner)
         image_on(shared, partner_admin, seed=n + 50)
@@ -104,14 +105,18 @@ def _records_add(
         person_in(home, Role.MEMBER)
         incident_reported(membership_of(member, home), photos=1)
         bulletin_post(
-            partnership=home, title=f"Alert {n}", body="Watch out", critical=False, actor=admin
+            partnership=home,
+            title=f"Alert {n}",
+            body="Watch out",
+            critical=False,
+            actor=Actor(user=admin),
         )
         other = partnership_make(f"peer-{count}-{n}", f"Peer {count} {n}")
         sharing_services.consent_request(
             partnership=home,
             partner=other,
             agreement_reference=f"ISA-{count}-{n}",
-            actor=admin,
+            actor=Actor(user=admin),
         )
 
 
@@ -138,9 +143,14 @@ def network(db: None) -> tuple[Partnership, dict[str, User], Partnership, User]:
     people = {role: person_in(home, role) for role in ROLES}
     partner_admin = person_in(partner, Role.ADMIN)
     sharing_services.consent_request(
-        partnership=home, partner=partner, agreement_reference="ISA-1", actor=people[Role.ADMIN]
+        partnership=home,
+        partner=partner,
+        agreement_reference="ISA-1",
+        actor=Actor(user=people[Role.ADMIN]),
     )
-    sharing_services.consent_accept(partnership=partner, partner=home, actor=partner_admin)
+    sharing_services.consent_accept(
+        partnership=partner, partner=home, actor=Actor(user=partner_admin)
+    )
     return home, people, partner, partner_admin
 
 
