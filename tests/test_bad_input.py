@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from bcrp.models import User
 from partnerships.models import Partnership
-from tests.conftest import client_for
 from tests.factories import ProfileFactory
+from tests.fixtures import client_for
 from tests.test_tenancy_urls import CONVERTER, tenant_routes
 
 NAMES = [

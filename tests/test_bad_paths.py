@@ -20,7 +20,7 @@ from bcrp.models import User
 from bulletins.services import bulletin_post
 from partnerships.models import Partnership
 from sharing.models import SharingConsent
-from tests.conftest import client_for
+from tests.fixtures import client_for
 from tests.test_tenancy_urls import CONVERTER, _walk, build_urls, tenant_routes
 from tests.test_tenancy_urls import world as world  # the fixture, for the test below
 

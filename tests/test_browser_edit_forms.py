@@ -26,8 +26,8 @@ from partnerships import services as partnership_services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
 from sharing import services as sharing_services
 from sharing.permissions import drift_check
-from tests.conftest import client_for
 from tests.factories import PASSWORD, PremisesFactory, membership_of, partnership_make, person_in
+from tests.fixtures import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

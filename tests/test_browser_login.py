@@ -41,9 +41,9 @@ def test_police_officer_sets_up_two_factor_and_signs_in_with_a_code(
     from django.test import override_settings
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from bcrp.tests.test_two_factor import code_now
     from partnerships.models import Role
     from tests.factories import PASSWORD, partnership_make, person_in
-    from tests.test_two_factor import code_now
 
     officer = person_in(partnership_make("kilo", "Kilo BCRP"), Role.POLICE, email="pc@kilo.org")
     with override_settings(TWO_FACTOR_ROLES=["admin", "police"]):

@@ -11,8 +11,8 @@ from django.test import Client
 from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from partnerships.models import Invitation, Membership, Role
-from tests.conftest import wait_for
 from tests.factories import PASSWORD, partnership_make, person_in
+from tests.fixtures import wait_for
 
 pytestmark = pytest.mark.worker
 

@@ -29,8 +29,8 @@ from bcrp.models import AuditEvent, User
 from bulletins.models import Bulletin
 from incidents.models import Incident, IncidentPhoto
 from partnerships.models import Partnership, Role
-from tests.conftest import TEST_MEDIA_ROOT, _test_database_url, client_for
 from tests.factories import jpeg_bytes, person_in
+from tests.fixtures import TEST_MEDIA_ROOT, _test_database_url, client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,8 +28,8 @@ from offenders import services
 from offenders.forms import ProfileForm
 from offenders.models import Exclusion, OffenderProfile, birth_date_bounds
 from partnerships.models import Partnership
-from tests.conftest import client_for
 from tests.factories import GalleryFactory, ProfileFactory, membership_of
+from tests.fixtures import client_for
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every package of the project (config, bcrp, the apps, devtools), so a new one is walked too.

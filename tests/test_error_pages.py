@@ -18,8 +18,8 @@ from bcrp.models import User
 from bulletins.models import Bulletin
 from bulletins.services import bulletin_post
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
 from tests.factories import ProfileFactory, membership_of, partnership_make, person_in
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in
 
 BANNER = 'id="critical-bulletins"'

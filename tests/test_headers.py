@@ -22,7 +22,7 @@ from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
+from tests.fixtures import client_for
 from tests.test_tenancy_urls import insider_url, tenant_routes
 from tests.test_tenancy_urls import world as world  # the fixture, shared with the URL walk
 

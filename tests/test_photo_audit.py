@@ -19,7 +19,6 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
-from tests.conftest import client_for
 from tests.factories import (
     GalleryFactory,
     ProfileFactory,
@@ -29,6 +28,7 @@ from tests.factories import (
     partnership_make,
     person_in,
 )
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in
 
 THUMB = re.compile(r'src="(/p/[^"]+/thumb/)"')

@@ -23,7 +23,6 @@ from bulletins.services import bulletin_post
 from offenders import services as offender_services
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
-from tests.conftest import client_for
 from tests.factories import (
     BusinessFactory,
     GalleryFactory,
@@ -35,6 +34,7 @@ from tests.factories import (
     partnership_make,
     person_in,
 )
+from tests.fixtures import client_for
 from tests.test_tenancy_urls import CONVERTER, TENANT_PREFIX, tenant_routes
 
 BASELINE_FILE = Path(__file__).with_name("query_counts.json")

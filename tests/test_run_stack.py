@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.fixtures import wait_for
 
 pytestmark = pytest.mark.timeout(600)
 

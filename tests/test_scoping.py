@@ -22,8 +22,8 @@ from offenders.models import ProfileStatus
 from partnerships.models import Partnership
 from partnerships.tenancy import TenantObjectMixin
 from sharing import services as sharing_services
-from tests.conftest import client_for
 from tests.factories import ProfileFactory, image_on
+from tests.fixtures import client_for
 from tests.test_tenancy_urls import CONVERTER, tenant_routes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,6 @@ from offenders.exports import export_build, export_request
 from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
-from tests.conftest import client_for
 from tests.factories import (
     BusinessFactory,
     GalleryFactory,
@@ -32,6 +31,7 @@ from tests.factories import (
     incident_reported,
     membership_of,
 )
+from tests.fixtures import client_for
 
 TENANT_PREFIX = "p/<slug:slug>/"
 CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")

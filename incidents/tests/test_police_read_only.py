@@ -14,8 +14,8 @@ from bcrp.models import User
 from incidents.models import Incident
 from incidents.services import incident_submit
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
 from tests.factories import incident_reported, membership_of, partnership_make, person_in
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in
 
 REPORT = {

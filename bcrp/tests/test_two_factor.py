@@ -11,7 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bcrp.models import AuditEvent, User
-from tests.conftest import client_for
+from tests.fixtures import client_for
 
 pytestmark = [
     pytest.mark.django_db,

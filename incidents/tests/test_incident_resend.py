@@ -23,8 +23,8 @@ from bcrp.models import AuditEvent, User
 from incidents.models import Incident, IncidentPhoto
 from incidents.services import IncidentAlreadySubmitted, incident_submit
 from partnerships.models import Membership, Partnership, Role
-from tests.conftest import TEST_MEDIA_ROOT, client_for
 from tests.factories import jpeg_bytes, membership_of, person_in
+from tests.fixtures import TEST_MEDIA_ROOT, client_for
 
 
 def originals() -> set[str]:

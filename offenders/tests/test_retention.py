@@ -20,7 +20,7 @@ from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
 from sharing.permissions import drift_check, profiles_sync
-from tests.conftest import client_for
+from sharing.tests.test_sharing import dataview_refs
 from tests.factories import (
     ProfileFactory,
     image_on,
@@ -29,7 +29,7 @@ from tests.factories import (
     partnership_make,
     person_in,
 )
-from tests.test_sharing import dataview_refs
+from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

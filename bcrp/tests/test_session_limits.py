@@ -18,8 +18,8 @@ from bcrp.models import AuditEvent, User
 from bcrp.session_limits import SIGNED_IN_AT
 from partnerships import services
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
 from tests.factories import PASSWORD, BusinessFactory, UserFactory, person_in
+from tests.fixtures import client_for
 
 LONG = timedelta(hours=1)
 

@@ -13,8 +13,8 @@ from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Invitation, Membership, Partnership, Role
-from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.fixtures import client_for
 
 
 def invite(partnership: Partnership, admin: User, email: str, role: str = Role.POLICE) -> str:

@@ -19,8 +19,8 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Partnership, Role
 from partnerships.services import membership_end
-from tests.conftest import client_for
 from tests.factories import GalleryFactory, ProfileFactory, membership_of, person_in
+from tests.fixtures import client_for
 
 BANNER = 'id="critical-bulletins"'
 

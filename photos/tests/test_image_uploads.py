@@ -31,8 +31,8 @@ from bcrp.models import AuditEvent, User
 from offenders.models import OffenderImage, OffenderProfile
 from offenders.services import image_process_now
 from partnerships.models import Partnership
-from tests.conftest import TEST_MEDIA_ROOT, client_for
 from tests.factories import ProfileFactory, jpeg_bytes
+from tests.fixtures import TEST_MEDIA_ROOT, client_for
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

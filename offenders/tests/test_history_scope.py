@@ -22,8 +22,8 @@ from offenders.exports import export_request, profile_document
 from offenders.models import Exclusion, OffenderProfile
 from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
-from tests.conftest import client_for
 from tests.factories import ProfileFactory, image_on, partnership_make, person_in
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in
 
 HISTORY = re.compile(r'<ul class="plain history">(.*?)</ul>', re.S)

@@ -10,8 +10,8 @@ from bcrp.actors import Actor
 from bcrp.models import User
 from partnerships import services
 from partnerships.models import Membership, Partnership, Role
-from tests.conftest import client_for
 from tests.factories import BusinessFactory, UserFactory, membership_of, partnership_make
+from tests.fixtures import client_for
 
 
 def role_groups(user: User) -> set[str]:

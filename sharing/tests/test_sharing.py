@@ -23,8 +23,8 @@ from sharing import services
 from sharing.models import ProfileGroupPermission, SharingConsent
 from sharing.permissions import drift_check, profiles_sync
 from sharing.tasks import consent_notify
-from tests.conftest import client_for
 from tests.factories import ProfileFactory, image_on, partnership_make, person_in
+from tests.fixtures import client_for
 
 REF = re.compile(r"\b[A-Z]{1,5}-\d{5}\b")
 

@@ -20,7 +20,7 @@ from django.db.migrations.state import StateApps
 from bcrp.models import User
 from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
 from partnerships.models import Partnership
-from tests.conftest import client_for
+from tests.fixtures import client_for
 
 LAST_BEFORE_THE_MOVE = ("partnerships", "0005_retention_help")
 MOVED_MODELS = ("bulletin", "bulletinacknowledgement", "bulletindigest")

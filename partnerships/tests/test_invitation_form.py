@@ -9,8 +9,8 @@ import pytest
 
 from bcrp.models import User
 from partnerships.models import Invitation, Partnership, Role
-from tests.conftest import client_for
 from tests.factories import BusinessFactory, partnership_make, person_in
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in
 
 

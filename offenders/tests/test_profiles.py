@@ -16,8 +16,8 @@ from bcrp.models import AuditEvent, User
 from offenders import services
 from offenders.models import GalleryPlacement, OffenderProfile, ProfileStatus
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
 from tests.factories import GalleryFactory, ProfileFactory, image_on, person_in
+from tests.fixtures import client_for
 
 
 @pytest.fixture

@@ -22,13 +22,13 @@ from offenders.models import ExportStatus, SubjectAccessExport
 from offenders.retention import RECYCLE_DAYS, retention_purge
 from partnerships.models import Partnership
 from sharing import services as sharing_services
-from tests.conftest import client_for
 from tests.factories import (
     ProfileFactory,
     image_on,
     incident_reported,
     membership_of,
 )
+from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

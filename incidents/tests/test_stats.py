@@ -26,8 +26,8 @@ from incidents.forms import stats_default_range
 from incidents.models import Category, Incident, IncidentStatus
 from incidents.selectors import TOP_PREMISES, WEEKDAYS, incident_stats
 from partnerships.models import Partnership, Premises, Role
-from tests.conftest import client_for
 from tests.factories import PASSWORD, BusinessFactory, PremisesFactory, partnership_make, person_in
+from tests.fixtures import client_for
 
 LONDON = ZoneInfo("Europe/London")
 RANGE = {"from": "2024-01-01", "to": "2024-12-31"}

@@ -13,8 +13,8 @@ from offenders.models import NoticeKind, NoticeStatus, OffenderProfile
 from offenders.services import exclusion_issue, exclusions_lapse
 from offenders.tasks import notices_lapse
 from partnerships.models import Partnership
-from tests.conftest import client_for
 from tests.factories import GalleryFactory, PremisesFactory, ProfileFactory
+from tests.fixtures import client_for
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import pytest
 from bcrp.models import AuditEvent, User
 from offenders.models import OffenderProfile
 from partnerships.models import Partnership, Role
-from tests.conftest import client_for
 from tests.factories import ProfileFactory, partnership_make, person_in
+from tests.fixtures import client_for
 from tests.test_browser_sharing import log_in, row_names
 
 ACTION = "dataview.filter_perceived_ethnicity"

@@ -14,7 +14,6 @@ from incidents.models import Incident, IncidentPhoto, IncidentStatus
 from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Partnership, Role
-from tests.conftest import TEST_MEDIA_ROOT, client_for
 from tests.factories import (
     GalleryFactory,
     PremisesFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     membership_of,
     person_in,
 )
+from tests.fixtures import TEST_MEDIA_ROOT, client_for
 
 
 @pytest.fixture
