@@ -105,7 +105,11 @@ class AuditEvent(models.Model):
         verbose_name_plural = "audit events"
         ordering = ("-created_at", "-id")
         indexes = [
-            models.Index(fields=["partnership", "-created_at"], name="audit_partnership_time")
+            models.Index(fields=["partnership", "-created_at"], name="audit_partnership_time"),
+            # A record's history (a profile's History, its subject access export) reads by object.
+            models.Index(
+                fields=["object_type", "object_id", "-created_at"], name="audit_object_time"
+            ),
         ]
 
     def __str__(self) -> str:
