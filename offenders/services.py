@@ -320,26 +320,6 @@ def image_delete(*, image: OffenderImage, actor: Actor) -> None:
     transaction.on_commit(lambda: photo_files_delete_unused(OffenderImage, files))
 
 
-def images_rotate_keys(*, progress: Any = None) -> int:
-    """Re-encrypt every stored image file under the newest key; returns files rewritten."""
-    from bcrp.crypto import rotate
-
-    rewritten = 0
-    queryset = OffenderImage.objects.only("original", "thumbnail").order_by("pk")
-    for image in queryset.iterator(chunk_size=200):
-        for name in (image.original, image.thumbnail):
-            if not name:
-                continue
-            with default_storage.open(name, "rb") as handle:
-                rotated = rotate(handle.read())
-            with default_storage.open(name, "wb") as handle:
-                handle.write(rotated)
-            rewritten += 1
-        if progress is not None:
-            progress(image)
-    return rewritten
-
-
 @transaction.atomic
 def exclusion_issue(
     *,

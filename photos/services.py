@@ -6,13 +6,15 @@ Each function takes the photo model (any StoredPhoto), so profiles and incidents
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.crypto import read_encrypted, rotate, write_encrypted
 from photos.images import thumbnail_make
 from photos.models import StoredPhoto
 
@@ -61,3 +63,28 @@ def photo_files_delete_unused(model: type[StoredPhoto], names: set[str]) -> None
     )
     for name in names - used:
         default_storage.delete(name)
+
+
+def stored_photo_models() -> list[type[StoredPhoto]]:
+    """Every kind of stored photo the installed apps keep (profile images, incident photos)."""
+    return [model for model in apps.get_models() if issubclass(model, StoredPhoto)]
+
+
+def photo_files_rotate(*, progress: Callable[[StoredPhoto], None] | None = None) -> int:
+    """Re-encrypt every stored photo file, of every kind, under the newest key in
+    IMAGE_ENCRYPTION_KEYS; returns the number of files rewritten. Safe to run again."""
+    rewritten = 0
+    for model in stored_photo_models():
+        photos = model._default_manager.only("original", "thumbnail").order_by("pk")
+        for photo in photos.iterator(chunk_size=200):
+            for name in (photo.original, photo.thumbnail):
+                if not name:
+                    continue
+                with default_storage.open(name, "rb") as handle:
+                    rotated = rotate(handle.read())
+                with default_storage.open(name, "wb") as handle:
+                    handle.write(rotated)
+                rewritten += 1
+            if progress is not None:
+                progress(photo)
+    return rewritten

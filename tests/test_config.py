@@ -191,7 +191,7 @@ def test_every_command_is_found_under_its_name() -> None:
         "bench_dataview": "devtools",
         "run_stack": "devtools",
         "sharing_check": "sharing",
-        "images_rotate_key": "offenders",
+        "images_rotate_key": "photos",
     }
 
 

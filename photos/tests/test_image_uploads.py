@@ -31,7 +31,7 @@ from bcrp.models import AuditEvent, User
 from offenders.models import OffenderImage, OffenderProfile
 from offenders.services import image_process_now
 from partnerships.models import Partnership
-from tests.factories import ProfileFactory, jpeg_bytes
+from tests.factories import ProfileFactory, incident_reported, jpeg_bytes, membership_of
 from tests.fixtures import TEST_MEDIA_ROOT, client_for
 
 if TYPE_CHECKING:
@@ -374,7 +374,7 @@ def test_stored_bytes_are_encrypted_and_survive_key_rotation(
     with override_settings(IMAGE_ENCRYPTION_KEYS=[new_key, *old_keys]):
         out = StringIO()
         call_command("images_rotate_key", stdout=out)
-    assert "Re-encrypted 2 files of 1 images." in out.getvalue()
+    assert "Re-encrypted 2 files of 1 photos." in out.getvalue()
 
     raw_after = [path.read_bytes() for path in paths]
     for before, after in zip(raw_before, raw_after, strict=True):
@@ -398,6 +398,32 @@ def test_stored_bytes_are_encrypted_and_survive_key_rotation(
         for name in (image.original, image.thumbnail):
             with pytest.raises(InvalidToken):
                 read_encrypted(name)
+
+
+def test_key_rotation_covers_incident_photos_too(
+    admin_client: Client, partnership_a: Partnership, member_a: User
+) -> None:
+    """Dropping the old key after a rotation must not leave any kind of stored photo unreadable."""
+    incident = incident_reported(membership_of(member_a, partnership_a), photos=1)
+    photo = incident.photos.get()
+    paths = [Path(settings.MEDIA_ROOT) / name for name in (photo.original, photo.thumbnail)]
+    assert all(paths) and photo.thumbnail
+    raw_before = [path.read_bytes() for path in paths]
+    plain = read_encrypted(photo.original)
+
+    new_key = Fernet.generate_key().decode()
+    with override_settings(IMAGE_ENCRYPTION_KEYS=[new_key, *settings.IMAGE_ENCRYPTION_KEYS]):
+        out = StringIO()
+        call_command("images_rotate_key", stdout=out)
+    assert "Re-encrypted 2 files of 1 photos." in out.getvalue()
+
+    raw_after = [path.read_bytes() for path in paths]
+    assert all(after != before for before, after in zip(raw_before, raw_after, strict=True))
+    assert Fernet(new_key.encode()).decrypt(raw_after[0]) == plain
+    with override_settings(IMAGE_ENCRYPTION_KEYS=[new_key]):
+        served = admin_client.get(f"/p/alpha/incident-photos/{photo.token}/")
+    assert served.status_code == 200
+    assert served.content == plain
 
 
 # --- 4. duplicates --------------------------------------------------------------------------
