@@ -29,9 +29,9 @@ from partnerships.tenancy import (
     ADMIN_ONLY,
     ALL_ROLES,
     PartnershipMixin,
+    StoredPhotoView,
     TenantObjectMixin,
 )
-from photos.responses import photo_response
 
 
 class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
@@ -166,27 +166,17 @@ class IncidentReviewView(IncidentMixin, View):
         return redirect("incidents:detail", slug=slug, pk=pk)
 
 
-class IncidentPhotoView(TenantObjectMixin[IncidentPhoto], View):
+class IncidentPhotoView(StoredPhotoView[IncidentPhoto]):
     """An incident photo, for those who may see the incident; never cached."""
 
     allowed_roles = ALL_ROLES
     object_selector = selectors.incident_photo_for
-    action = VIEW
-    http_method_names = ["get"]
-    thumbnail = False
+    filename = "incident-photo.jpg"
+    audit_action = "incident.photo_view"
+    audit_detail_key = "photo_id"
 
-    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        photo = self.get_object()
-        response = photo_response(photo, thumbnail=self.thumbnail, filename="incident-photo.jpg")
-        if not self.thumbnail:
-            # Thumbnails are covered by the incident page's own event (incident.view).
-            audit_record(
-                action="incident.photo_view",
-                actor=self.actor,
-                target=photo.incident,
-                detail={"photo_id": photo.pk},
-            )
-        return response
+    def audit_target(self, photo: IncidentPhoto) -> Incident:
+        return photo.incident
 
 
 class ProfileFromPhotoView(TenantObjectMixin[IncidentPhoto], View):

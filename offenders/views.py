@@ -47,11 +47,11 @@ from partnerships.tenancy import (
     ADMIN_ONLY,
     ALL_ROLES,
     PartnershipMixin,
+    StoredPhotoView,
     TenantEditView,
     TenantListView,
     TenantObjectMixin,
 )
-from photos.responses import photo_response
 
 PROFILES_PER_PAGE = 50
 GALLERY_PER_PAGE = 60
@@ -318,27 +318,17 @@ class ImageActionView(TenantObjectMixin[OffenderImage], View):
         return redirect("offenders:profile", slug=slug, pk=image.profile_id)
 
 
-class ImageServeView(TenantObjectMixin[OffenderImage], View):
+class ImageServeView(StoredPhotoView[OffenderImage]):
     """The only way to a photo's bytes: same rule as the pages, never cached, no guessable id."""
 
     allowed_roles = ALL_ROLES
     object_selector = selectors.image_for
-    action = VIEW
-    http_method_names = ["get"]
-    thumbnail = False
+    filename = "photo.jpg"
+    audit_action = "image.view"
+    audit_detail_key = "image_id"
 
-    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
-        image = self.get_object()
-        response = photo_response(image, thumbnail=self.thumbnail, filename="photo.jpg")
-        # A thumbnail is covered by the event of the page that showed it (one per page view).
-        if not self.thumbnail:
-            audit_record(
-                action="image.view",
-                actor=self.actor,
-                target=image.profile,
-                detail={"image_id": image.pk},
-            )
-        return response
+    def audit_target(self, photo: OffenderImage) -> OffenderProfile:
+        return photo.profile
 
 
 class ProfilePageFormView(ProfileDetailView):

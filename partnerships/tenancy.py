@@ -18,12 +18,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from bcrp.actors import CHANGE, Action, Actor
+from bcrp.actors import CHANGE, VIEW, Action, Actor
+from bcrp.audit import audit_record
 from bcrp.forms import InvalidFormIs400, form_errors_from
 from partnerships.models import Membership, Partnership, Role
 from partnerships.selectors import membership_active
+from photos.models import StoredPhoto
+from photos.responses import photo_response
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
 ADMIN_ONLY: frozenset[str] = frozenset({Role.ADMIN})
@@ -110,6 +114,37 @@ class TenantObjectMixin(PartnershipMixin, Generic[ObjectT]):
                 raise Http404("No such record.")
             self._object = found
         return self._object
+
+
+PhotoT = TypeVar("PhotoT", bound=StoredPhoto)
+
+
+class StoredPhotoView(TenantObjectMixin[PhotoT], View):
+    """A stored photo's bytes (or its thumbnail), under the same rule as the record it belongs
+    to, never cached. Seeing a photo full size is audited; a thumbnail is covered by the event
+    of the page that showed it (one per page view)."""
+
+    action = VIEW
+    http_method_names = ["get"]
+    thumbnail = False
+    filename: ClassVar[str]
+    audit_action: ClassVar[str]
+    audit_detail_key: ClassVar[str]
+
+    def audit_target(self, photo: PhotoT) -> Model:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        photo = self.get_object()
+        response = photo_response(photo, thumbnail=self.thumbnail, filename=self.filename)
+        if not self.thumbnail:
+            audit_record(
+                action=self.audit_action,
+                actor=self.actor,
+                target=self.audit_target(photo),
+                detail={self.audit_detail_key: photo.pk},
+            )
+        return response
 
 
 class TenantListView(PartnershipMixin, TemplateView):
