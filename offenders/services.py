@@ -93,7 +93,14 @@ def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
         if not earliest <= profile.date_of_birth <= latest:
             code = "too_early" if profile.date_of_birth < earliest else "too_late"
             raise ValidationError({"date_of_birth": BIRTH_DATE_ERRORS[code]})
-    profile.full_clean(exclude=["reference"])
+    # A change is checked for what it changes (a new profile for everything): a field stored
+    # before a rule existed must not stop an unrelated change, such as archiving the profile.
+    unchanged = (
+        []
+        if profile._state.adding
+        else [f.name for f in profile._meta.concrete_fields if f.name not in changed]
+    )
+    profile.full_clean(exclude=["reference", *unchanged])
     return changed
 
 

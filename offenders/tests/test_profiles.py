@@ -377,3 +377,35 @@ def test_a_resaved_copy_of_a_photo_on_the_same_profile_warns(
     assert "resaved.jpg looks like photo 1 already on this profile" in html
     assert f"photo {other.position + 1} already" not in html
     assert profile.images.count() == 3  # kept: the administrator decides
+
+
+def test_a_profile_holding_a_value_from_before_a_rule_can_still_be_archived_and_restored(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    """Archiving changes the status only: a stored height no rule allows today must not turn
+    the press of a button into a server error, nor keep the profile in circulation."""
+    profile = ProfileFactory(partnership=partnership_a)
+    OffenderProfile.objects.filter(pk=profile.pk).update(height_cm=20)
+    client = client_for(admin_a)
+
+    response = client.post(f"/p/alpha/profiles/{profile.pk}/archive/")
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.status == "archived"
+    response = client.post(f"/p/alpha/profiles/{profile.pk}/restore/")
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.status != "archived"
+
+    # Editing it asks for the height to be put right, with a readable 400.
+    form = client.get(f"/p/alpha/profiles/{profile.pk}/edit/")
+    assert form.status_code == 200
+    data = {
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "status": profile.status,
+        "height_cm": "20",
+    }
+    refused = client.post(f"/p/alpha/profiles/{profile.pk}/edit/", data)
+    assert refused.status_code == 400
+    assert "greater than or equal to 50" in refused.content.decode()
