@@ -67,7 +67,7 @@ class ProfileMixin(TenantObjectMixin[OffenderProfile]):
     def can_edit(self, profile: OffenderProfile) -> bool:
         """Whether to offer the buttons that change it; the pages behind them ask
         profile_for again with CHANGE."""
-        return self.membership.role == Role.ADMIN and profile.partnership_id == self.partnership.pk
+        return self.membership.may(CHANGE) and profile.partnership_id == self.partnership.pk
 
     def profile_url(self) -> str:
         return reverse(
