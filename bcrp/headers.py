@@ -10,12 +10,14 @@ from django.http import HttpRequest, HttpResponseBase
 
 NO_STORE = "private, no-store"
 TENANT_PREFIX = "/p/"
+API_PREFIX = "/api/"
 
 
 class ResponseHeadersMiddleware:
     """Cache-Control and Permissions-Policy, in one place so new pages are covered.
 
-    Everything under /p/<slug>/ is personal data: it is never stored, whatever a view said.
+    Everything under /p/<slug>/ and /api/ is personal data: it is never stored, whatever a
+    view said.
     Elsewhere a view may choose its own caching (say, a public file); without a choice a
     response is not stored either, since the pages outside a partnership (dashboard,
     two-factor setup, invitations) carry personal data too.
@@ -26,7 +28,10 @@ class ResponseHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.path_info.startswith(TENANT_PREFIX) or "Cache-Control" not in response:
+        if (
+            request.path_info.startswith((TENANT_PREFIX, API_PREFIX))
+            or "Cache-Control" not in response
+        ):
             response["Cache-Control"] = NO_STORE
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY

@@ -45,5 +45,6 @@ urlpatterns = [
     path("p/<slug:slug>/", include("incidents.urls")),
     path("p/<slug:slug>/", include("bulletins.urls")),
     path("p/<slug:slug>/", include("incidents.stats_urls")),
+    path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -277,4 +278,86 @@ class Invitation(models.Model):
             self.accepted_at is None
             and self.revoked_at is None
             and self.expires_at > timezone.now()
+        )
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may be used for, on top of what its membership's role allows."""
+
+    PROFILES_READ = "profiles:read", "Read profiles, photos, galleries and notices"
+    NOTICES_WRITE = "notices:write", "Issue notices and record appeals"
+    INCIDENTS_READ = "incidents:read", "Read incident reports"
+    INCIDENTS_WRITE = "incidents:write", "Submit incident reports (and review them)"
+    BULLETINS_READ = "bulletins:read", "Read bulletins"
+    BULLETINS_ACKNOWLEDGE = "bulletins:acknowledge", "Acknowledge bulletins"
+    SHARING_READ = "sharing:read", "Read partners and sharing agreements"
+    STATISTICS_READ = "statistics:read", "Read incident statistics"
+
+
+# The scopes each role may give a token: a scope for pages the role cannot open is never offered.
+SCOPES_OF_ROLE: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(ApiScope.values),
+    Role.POLICE: frozenset(
+        {
+            ApiScope.PROFILES_READ,
+            ApiScope.INCIDENTS_READ,
+            ApiScope.BULLETINS_READ,
+            ApiScope.BULLETINS_ACKNOWLEDGE,
+            ApiScope.STATISTICS_READ,
+        }
+    ),
+    Role.MEMBER: frozenset(
+        {
+            ApiScope.PROFILES_READ,
+            ApiScope.INCIDENTS_READ,
+            ApiScope.INCIDENTS_WRITE,
+            ApiScope.BULLETINS_READ,
+            ApiScope.BULLETINS_ACKNOWLEDGE,
+        }
+    ),
+}
+
+API_TOKEN_PREFIX = "bcrp_"  # noqa: S105 (a marker, not a secret)
+
+
+class ApiToken(models.Model):
+    """A personal token for a system acting as one person in one partnership.
+
+    Only the SHA-256 of the secret is stored (it is 256 random bits, so a plain hash cannot be
+    reversed); `prefix` is its first characters, shown so the person can tell tokens apart.
+    """
+
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name="membership",
+    )
+    name = models.CharField("name", max_length=80, help_text="What the token is for.")
+    prefix = models.CharField("starts with", max_length=16, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = ArrayField(
+        models.CharField(max_length=24, choices=ApiScope.choices),
+        verbose_name="scopes",
+        default=list,
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+    expires_at = models.DateTimeField("expires")
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+    last_used_at = models.DateTimeField("last used", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.revoked_at is None
+            and self.expires_at > timezone.now()
+            and self.membership.ended_at is None
         )

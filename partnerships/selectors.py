@@ -13,6 +13,7 @@ from django.utils import timezone
 from bcrp.actors import Action
 from bcrp.models import User
 from partnerships.models import (
+    ApiToken,
     Business,
     Invitation,
     Membership,
@@ -117,3 +118,21 @@ def invitation_by_token(*, token: str) -> Invitation | None:
 def user_of_invitation(*, invitation: Invitation) -> User | None:
     """The account that already has the invited address, if any."""
     return User.objects.filter(email=invitation.email).first()
+
+
+def api_tokens_of_user(*, user: User) -> QuerySet[ApiToken]:
+    """A person's tokens, newest first, in use or not (the page shows them all)."""
+    return ApiToken.objects.select_related("membership__partnership").filter(membership__user=user)
+
+
+def api_token_of_user(*, user: User, pk: int) -> ApiToken | None:
+    return api_tokens_of_user(user=user).filter(pk=pk).first()
+
+
+def api_token_by_secret(*, secret: str) -> ApiToken | None:
+    """The token a request presents, with what deciding on it needs; None if unknown."""
+    return (
+        ApiToken.objects.select_related("membership__partnership", "membership__user")
+        .filter(secret_hash=token_hash(secret))
+        .first()
+    )

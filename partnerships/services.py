@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -19,6 +19,9 @@ from bcrp.models import User, address_key
 from bcrp.queue import enqueue_on_commit
 from partnerships.locks import partnerships_lock
 from partnerships.models import (
+    API_TOKEN_PREFIX,
+    SCOPES_OF_ROLE,
+    ApiToken,
     Business,
     Invitation,
     Membership,
@@ -320,3 +323,75 @@ def invitation_send_email(*, invitation_id: int, token: str) -> bool:
     )
     Invitation.objects.filter(pk=invitation.pk, sent_at=None).update(sent_at=timezone.now())
     return True
+
+
+API_TOKEN_MAX_DAYS = 366
+# A token's last use is written at most this often: a busy system does not write on every read.
+API_TOKEN_SEEN_EVERY = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    membership: Membership,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime,
+    actor: Actor,
+) -> tuple[ApiToken, str]:
+    """A new token acting as `membership` with `scopes`; returns it and its secret, which is
+    shown once and never stored."""
+    if actor.user is None or membership.user_id != actor.user.pk or membership.ended_at:
+        raise ValidationError("A token can only be made for one of your own memberships.")
+    refused = sorted(set(scopes) - SCOPES_OF_ROLE[membership.role])
+    if refused:
+        raise ValidationError(
+            f"Your role in {membership.partnership} cannot give a token: {', '.join(refused)}."
+        )
+    if not scopes:
+        raise ValidationError("Choose at least one thing the token may do.")
+    now = timezone.now()
+    if expires_at <= now or expires_at > now + timedelta(days=API_TOKEN_MAX_DAYS):
+        raise ValidationError(
+            f"A token must expire within {API_TOKEN_MAX_DAYS} days, and not in the past."
+        )
+    body = secrets.token_urlsafe(32)
+    secret = f"{API_TOKEN_PREFIX}{body}"
+    token = ApiToken.objects.create(
+        membership=membership,
+        name=name,
+        prefix=secret[: len(API_TOKEN_PREFIX) + 6],
+        secret_hash=token_hash(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="api_token.create",
+        actor=replace(actor, partnership=membership.partnership),
+        target=token,
+        detail={"name": name, "scopes": token.scopes, "expires_at": expires_at.isoformat()},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> None:
+    """Ends a token at once; a revoked token is kept for the record."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        audit_record(
+            action="api_token.revoke",
+            actor=replace(actor, partnership=token.membership.partnership),
+            target=token,
+            detail={"name": token.name},
+        )
+
+
+def api_token_used(*, token: ApiToken) -> None:
+    """Notes the time of a token's use; at most one write a minute per token."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_SEEN_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -155,3 +155,31 @@ def incident_reported(membership: Membership, *, photos: int = 0, **fields: Any)
     for photo in IncidentPhoto.objects.filter(incident=incident):
         thumbnail_process(IncidentPhoto, photo.pk)
     return incident
+
+
+def api_token_for(
+    user: User,
+    partnership: Partnership,
+    *,
+    scopes: list[str] | None = None,
+    days: int = 30,
+) -> str:
+    """A new API token of `user`'s membership in `partnership` (every scope the role may have,
+    unless named); returns the secret, as the tokens page shows it once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bcrp.actors import Actor
+    from partnerships.models import SCOPES_OF_ROLE, Membership
+    from partnerships.services import api_token_create
+
+    membership = Membership.objects.get(user=user, partnership=partnership, ended_at=None)
+    _token, secret = api_token_create(
+        membership=membership,
+        name="Test system",
+        scopes=sorted(SCOPES_OF_ROLE[membership.role]) if scopes is None else scopes,
+        expires_at=timezone.now() + timedelta(days=days),
+        actor=Actor(user=user),
+    )
+    return secret

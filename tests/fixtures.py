@@ -214,3 +214,8 @@ def page(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+def api_client_for(secret: str) -> Client:
+    """A client sending `Authorization: Bearer <secret>` and nothing else: no cookies."""
+    return Client(headers={"Authorization": f"Bearer {secret}"})

@@ -1,0 +1,102 @@
+"""The one place an API request is tied to a partnership, a role, a token's scopes and the
+record it is about: the API twin of partnerships.tenancy, asking the same selectors.
+
+Order of refusals: no or unusable credentials 401; not in this partnership (or a token made for
+another one) 404; a role or a token scope that does not include the operation 403; a record the
+selector does not return 404, like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.viewsets import GenericViewSet
+
+from bcrp.actors import VIEW, Action, Actor
+from partnerships.models import ApiToken, Membership, Partnership
+from partnerships.selectors import membership_active
+from partnerships.tenancy import ALL_ROLES
+
+# Record ids in API paths: digits that fit a bigint (more would be a database error); photo
+# and export tokens as the application makes them.
+PK_PATTERN = "[0-9]{1,18}"
+OPAQUE_ID_PATTERN = "[A-Za-z0-9_-]{1,64}"
+
+
+def membership_of_request(request: Request, *, slug: str) -> Membership | None:
+    """The membership a request acts as here: its token's, if the token was made for this
+    partnership; otherwise the signed-in person's active one."""
+    if isinstance(request.auth, ApiToken):
+        membership = request.auth.membership
+        return membership if membership.partnership.slug == slug else None
+    return membership_active(user=request.user, slug=slug)
+
+
+class TenantViewSet(GenericViewSet):
+    """Base of every API view under /api/v1/p/<slug>/.
+
+    `scopes` names the token scope each of the view's actions needs (every action must have
+    one); `actions` what each does to its record (VIEW unless named); `object_selector` finds
+    a record from the URL's other parameter, as the pages do.
+    """
+
+    allowed_roles: ClassVar[frozenset[str]] = ALL_ROLES
+    scopes: ClassVar[dict[str, str]]
+    actions: ClassVar[dict[str, Action]] = {}
+    object_selector: ClassVar[Callable[..., Any]]
+    lookup_value_regex = PK_PATTERN
+    membership: Membership
+    partnership: Partnership
+    actor: Actor
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        membership = membership_of_request(request, slug=kwargs["slug"])
+        if membership is None:
+            raise Http404("No such page.")
+        self.membership = membership
+        self.partnership = membership.partnership
+        if membership.role not in self.allowed_roles or not membership.may(self.request_action()):
+            raise PermissionDenied("Your role in this partnership does not include this.")
+        scope = self.scopes[str(self.action)]
+        if isinstance(request.auth, ApiToken) and scope not in request.auth.scopes:
+            raise PermissionDenied(f"This token's scopes do not include {scope}.")
+        self.actor = Actor.from_request(request, partnership=self.partnership)
+
+    def request_action(self) -> Action:
+        return self.actions.get(str(self.action), VIEW)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            # drf-spectacular reading the view to describe it: no request, no membership.
+            model = self.get_serializer_class().Meta.model
+            return QuerySet(model).none()
+        return self.tenant_queryset()
+
+    def tenant_queryset(self) -> QuerySet[Any]:
+        """A list view's records, from its app's selector for self.membership."""
+        raise NotImplementedError
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if hasattr(self, "membership"):
+            context["membership"] = self.membership
+        return context
+
+    def get_object(self) -> Any:
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value: Any = self.kwargs[lookup]
+        if self.lookup_value_regex == PK_PATTERN:
+            value = int(value)
+        selector = type(self).object_selector
+        found = selector(
+            membership=self.membership, action=self.request_action(), **{lookup: value}
+        )
+        if found is None:
+            raise Http404("No such record.")
+        return found

@@ -1,0 +1,12 @@
+"""API routes of sharing, under /api/v1/p/<slug>/."""
+
+from rest_framework.routers import SimpleRouter
+
+from sharing.api import views
+
+app_name = "sharing-api"
+
+router = SimpleRouter()
+router.register("profiles", views.DataviewViewSet, basename="profile")
+
+urlpatterns = router.urls
