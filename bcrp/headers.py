@@ -8,9 +8,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from bcrp.api.problems import API_PREFIX
+
 NO_STORE = "private, no-store"
 TENANT_PREFIX = "/p/"
-API_PREFIX = "/api/"
 
 
 class ResponseHeadersMiddleware:

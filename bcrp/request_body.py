@@ -19,6 +19,8 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 
+from bcrp.api.problems import is_api_request, problem_response
+
 logger = logging.getLogger(__name__)
 
 METHODS_WITHOUT_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -106,8 +108,16 @@ def multipart_boundary(request: HttpRequest) -> bytes | None:
     return boundary.encode("ascii")
 
 
+INCOMPLETE_DETAIL = (
+    "The request body did not arrive whole (the connection dropped?): nothing was kept. "
+    "Send it again."
+)
+
+
 def incomplete_body_response(request: HttpRequest) -> HttpResponse:
     """The page a person sees when what they sent did not arrive whole; nothing was kept."""
+    if is_api_request(request):
+        return problem_response(request, status=400, detail=INCOMPLETE_DETAIL)
     # Rendered without the request: the page needs nothing of who sent it, so no context
     # processor can turn this refusal into a server error.
     response = HttpResponseBadRequest(render_to_string("400_incomplete.html"))

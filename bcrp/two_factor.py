@@ -31,7 +31,16 @@ from bcrp.models import User
 from bcrp.roles import user_roles
 
 # Pages a person part-way through signing in may still open.
-EXEMPT_PREFIXES = ("/two-factor/", "/logout/", "/login/", "/password-reset/", "/static/")
+# The API answers for itself: a token needs no second factor (it was made behind one), and a
+# session without it is refused there with a 401 rather than sent to a page.
+EXEMPT_PREFIXES = (
+    "/two-factor/",
+    "/logout/",
+    "/login/",
+    "/password-reset/",
+    "/static/",
+    "/api/",
+)
 EXEMPT_PATHS = ("/healthz",)
 
 

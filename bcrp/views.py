@@ -12,11 +12,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from bcrp import two_factor
 from bcrp.actors import Actor, client_ip
+from bcrp.api.problems import is_api_request, problem_response
 from bcrp.audit import audit_record
 from bcrp.forms import InvalidFormIs400
 from bcrp.health import health_report
@@ -96,3 +98,30 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
             return redirect(two_factor.next_url(request))
         context = self.get_context_data(problem=problem)
         return self.render_to_response(context, status=400)
+
+
+# The site's error pages; under /api/ the same errors as problem details.
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_response(request, status=400, detail="The request could not be read.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_response(request, status=403, detail=str(exception) or "Not allowed.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return problem_response(request, status=404, detail="No such address in the API.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_request(request):
+        return problem_response(request, status=500, detail="Something went wrong on our side.")
+    return defaults.server_error(request)

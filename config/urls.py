@@ -48,3 +48,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "bcrp.views.bad_request"
+handler403 = "bcrp.views.permission_denied"
+handler404 = "bcrp.views.page_not_found"
+handler500 = "bcrp.views.server_error"

@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from dateutil.relativedelta import relativedelta
+from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -49,6 +50,12 @@ def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
     return by_birth | by_range
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number filter taking whole numbers only (an age of 0.5 is a typing slip, not a filter)."""
+
+    field_class = forms.IntegerField
+
+
 class DataviewFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Name, alias or reference", method="search", max_length=SEARCH_MAX
@@ -59,12 +66,8 @@ class DataviewFilter(django_filters.FilterSet):
     )
     build = django_filters.ChoiceFilter(choices=Build.choices, empty_label="Any build")
     # Bounded: an age of 2026 would put a date of birth before year 1 (a server error).
-    age_from = django_filters.NumberFilter(
-        label="Age from", method="age", min_value=0, max_value=MAX_AGE
-    )
-    age_to = django_filters.NumberFilter(
-        label="Age to", method="age", min_value=0, max_value=MAX_AGE
-    )
+    age_from = WholeNumberFilter(label="Age from", method="age", min_value=0, max_value=MAX_AGE)
+    age_to = WholeNumberFilter(label="Age to", method="age", min_value=0, max_value=MAX_AGE)
     offence = django_filters.ChoiceFilter(
         label="Offence",
         choices=OffenceType.choices,

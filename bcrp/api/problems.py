@@ -13,6 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
 
 
 def problem_body(*, status: int, detail: str, errors: Any = None) -> dict[str, Any]:

@@ -56,6 +56,10 @@ def problems_and_links(
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] == "query" and schema.get("type") == "string":
+                    # An empty value is refused (partnerships.api.base): say so.
+                    schema.setdefault("minLength", 1)
                 if parameter["in"] == "path" and parameter["name"] == "slug":
                     parameter["description"] = SLUG_DESCRIPTION
                     parameter["schema"] = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}

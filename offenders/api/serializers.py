@@ -116,6 +116,11 @@ class ProfileRowSerializer(serializers.ModelSerializer[OffenderProfile]):
 class MemberProfileSerializer(serializers.ModelSerializer[OffenderProfile]):
     """What a member at a till sees of a circulated profile: names, photos, warnings, status."""
 
+    shown = "till"
+    fields_shown = serializers.SerializerMethodField(
+        help_text="`till`: what a member at a till sees; `full`: the whole profile."
+    )
+
     id = serializers.IntegerField(read_only=True, help_text="The profile's id.")
     reference = serializers.CharField(read_only=True, help_text="As in WBC-00042.")
     first_name = serializers.CharField(read_only=True, help_text="First name, if known.")
@@ -135,6 +140,7 @@ class MemberProfileSerializer(serializers.ModelSerializer[OffenderProfile]):
     class Meta:
         model = OffenderProfile
         fields = [
+            "fields_shown",
             "id",
             "reference",
             "first_name",
@@ -145,6 +151,10 @@ class MemberProfileSerializer(serializers.ModelSerializer[OffenderProfile]):
             "notice_in_force",
             "photos",
         ]
+
+    @extend_schema_field({"type": "string", "enum": ["till"]})
+    def get_fields_shown(self, profile: OffenderProfile) -> str:
+        return self.shown
 
     @extend_schema_field(NoticeInForceSerializer(allow_null=True))
     def get_notice_in_force(self, profile: OffenderProfile) -> dict[str, Any] | None:
@@ -157,6 +167,12 @@ class MemberProfileSerializer(serializers.ModelSerializer[OffenderProfile]):
 
 class ProfileSerializer(MemberProfileSerializer):
     """The whole profile, for administrators and police liaison officers."""
+
+    shown = "full"
+
+    @extend_schema_field({"type": "string", "enum": ["full"]})
+    def get_fields_shown(self, profile: OffenderProfile) -> str:
+        return self.shown
 
     owner = OwnerSerializer(source="partnership", read_only=True)
     date_of_birth = serializers.DateField(read_only=True, allow_null=True, help_text="If known.")

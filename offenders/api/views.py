@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,13 @@ from partnerships.models import ApiScope, Role
 from photos.responses import photo_response
 
 JPEG = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The bytes.")}
+
+
+PROFILE_FOR_ROLE = PolymorphicProxySerializer(
+    component_name="ProfileForRole",
+    serializers={"full": ProfileSerializer, "till": MemberProfileSerializer},
+    resource_type_field_name="fields_shown",
+)
 
 
 class ProfileViewSet(TenantViewSet):
@@ -38,7 +45,23 @@ class ProfileViewSet(TenantViewSet):
 
     @extend_schema(
         summary="A profile",
-        responses={200: ProfileSerializer},
+        responses={200: PROFILE_FOR_ROLE},
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstPhoto": {
+                        "operationId": "photos_retrieve",
+                        "parameters": {"token": "$response.body#/photos/0/token"},
+                        "description": "The profile's first photo.",
+                    },
+                    "FirstThumbnail": {
+                        "operationId": "photos_thumbnail_retrieve",
+                        "parameters": {"token": "$response.body#/photos/0/token"},
+                        "description": "The profile's first photo, small.",
+                    },
+                }
+            }
+        },
         description="Members get the fields a person at a till needs (MemberProfile).",
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

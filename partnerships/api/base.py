@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
@@ -26,6 +26,9 @@ from partnerships.tenancy import ALL_ROLES
 # and export tokens as the application makes them.
 PK_PATTERN = "[0-9]{1,18}"
 OPAQUE_ID_PATTERN = "[A-Za-z0-9_-]{1,64}"
+
+# A form sends its empty fields; a system leaves out what it does not mean (the schema says so).
+EMPTY_PARAMETER = "Give a value, or leave the parameter out."
 
 
 def membership_of_request(request: Request, *, slug: str) -> Membership | None:
@@ -50,12 +53,16 @@ class TenantViewSet(GenericViewSet):
     actions: ClassVar[dict[str, Action]] = {}
     object_selector: ClassVar[Callable[..., Any]]
     lookup_value_regex = PK_PATTERN
+    # No OPTIONS: nothing needs it (no cross-origin callers), and it would answer outsiders.
+    http_method_names = ["get", "post", "head"]
     membership: Membership
     partnership: Partnership
     actor: Actor
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        if self.action is None or request.method.lower() not in self.http_method_names:
+            return  # a method the route does not take: 405, and nothing looked up
         membership = membership_of_request(request, slug=kwargs["slug"])
         if membership is None:
             raise Http404("No such page.")
@@ -66,6 +73,9 @@ class TenantViewSet(GenericViewSet):
         scope = self.scopes[str(self.action)]
         if isinstance(request.auth, ApiToken) and scope not in request.auth.scopes:
             raise PermissionDenied(f"This token's scopes do not include {scope}.")
+        empty = sorted({name for name, values in request.query_params.lists() if "" in values})
+        if empty:
+            raise ValidationError({name: [EMPTY_PARAMETER] for name in empty})
         self.actor = Actor.from_request(request, partnership=self.partnership)
 
     def request_action(self) -> Action:

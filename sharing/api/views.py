@@ -18,16 +18,17 @@ from offenders.models import OffenderProfile
 from partnerships.api.base import TenantViewSet
 from partnerships.models import ApiScope
 from partnerships.tenancy import ADMIN_AND_POLICE
-from sharing.filtersets import SEARCH_MAX, SORT_CHOICES, DataviewFilter
+from sharing.filtersets import MAX_AGE, SEARCH_MAX, SORT_CHOICES, DataviewFilter
 from sharing.selectors import profiles_for_dataview
 
+AGE = {"type": "integer", "minimum": 0, "maximum": MAX_AGE}
 # What django-filter cannot describe itself: the bounds the filter set enforces.
 DATAVIEW_PARAMETERS = [
     OpenApiParameter(
         "q", str, description=f"Name, alias or reference (at most {SEARCH_MAX} characters)."
     ),
-    OpenApiParameter("age_from", int, description="Aged at least (0 to 120)."),
-    OpenApiParameter("age_to", int, description="Aged at most (0 to 120)."),
+    OpenApiParameter("age_from", AGE, description=f"Aged at least (0 to {MAX_AGE})."),
+    OpenApiParameter("age_to", AGE, description=f"Aged at most (0 to {MAX_AGE})."),
     OpenApiParameter("gallery", int, description="In this gallery (its id) of this partnership."),
     OpenApiParameter("owner", int, description="Owned by this partnership (its id)."),
     OpenApiParameter(
@@ -51,6 +52,12 @@ class DataviewFilterBackend(DjangoFilterBackend):
         return kwargs
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        if "perceived_ethnicity" in request.query_params and not (
+            view.partnership.records_perceived_ethnicity
+        ):
+            raise ValidationError(
+                {"perceived_ethnicity": ["This partnership does not record perceived ethnicity."]}
+            )
         filterset = self.get_filterset(request, queryset, view)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
@@ -90,6 +97,17 @@ class DataviewViewSet(mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(
         parameters=DATAVIEW_PARAMETERS,
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstProfile": {
+                        "operationId": "profiles_retrieve",
+                        "parameters": {"id": "$response.body#/results/0/id"},
+                        "description": "The first profile listed.",
+                    }
+                }
+            }
+        },
         summary="Profiles (the Dataview)",
         description=(
             "Every profile this person may see here, own and partners', 50 a page. Filter and "
