@@ -4,6 +4,7 @@ Each list page is opened by every role that may open it, once with a few records
 and once with several times as many. The count must not grow with the rows (an N+1 fails) and
 must not exceed the figure kept in tests/query_counts.json. After a change that lowers a count,
 or adds a list page, rewrite the file with `QUERY_BASELINE_UPDATE=1` and review its diff.
+The API's list operations are held to tests/query_counts_api.json the same way, with 5 and 50.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ from tests.factories import (
     GalleryFactory,
     PremisesFactory,
     ProfileFactory,
+    api_token_for,
     image_on,
     incident_reported,
     membership_of,
     partnership_make,
     person_in,
 )
-from tests.fixtures import client_for
+from tests.fixtures import api_client_for, client_for
 from tests.test_tenancy_urls import CONVERTER, TENANT_PREFIX, tenant_routes
 
 BASELINE_FILE = Path(__file__).with_name("query_counts.json")
@@ -164,8 +166,15 @@ def test_list_pages_cost_the_same_for_few_and_many_rows_and_no_more_than_the_bas
     _records_add(home, partner, admin, partner_admin, MANY - FEW)
     many = _counts(home, people)
 
+    baseline_check(few, many, BASELINE_FILE)
+
+
+def baseline_check(
+    few: dict[str, dict[str, int]], many: dict[str, dict[str, int]], baseline_file: Path
+) -> None:
+    """Counts must not grow with the rows, and must equal the kept baseline."""
     grows = {
-        (route, role): (few[route][role], count)
+        (route, role): (few.get(route, {}).get(role), count)
         for route, by_role in many.items()
         for role, count in by_role.items()
         if count != few.get(route, {}).get(role)
@@ -173,8 +182,8 @@ def test_list_pages_cost_the_same_for_few_and_many_rows_and_no_more_than_the_bas
     assert grows == {}, f"queries grow with the rows (few, many): {grows}"
 
     if UPDATE:
-        BASELINE_FILE.write_text(json.dumps(many, indent=2, sort_keys=True) + "\n")
-    baseline: dict[str, dict[str, Any]] = json.loads(BASELINE_FILE.read_text())
+        baseline_file.write_text(json.dumps(many, indent=2, sort_keys=True) + "\n")
+    baseline: dict[str, dict[str, Any]] = json.loads(baseline_file.read_text())
     assert set(many) == set(baseline), "the baseline is missing pages or has stale ones"
     over = {
         (route, role): (count, baseline[route].get(role))
@@ -189,4 +198,55 @@ def test_list_pages_cost_the_same_for_few_and_many_rows_and_no_more_than_the_bas
         for role, count in by_role.items()
         if count < baseline[route][role]
     }
-    assert under == {}, f"fewer queries than the baseline: lower it in {BASELINE_FILE.name}"
+    assert under == {}, f"fewer queries than the baseline: lower it in {baseline_file.name}"
+
+
+# The API: every list operation (a GET with no record in its address, and the lists of one
+# record's rows named here), by every role's token, with 5 and with 50 records of each kind.
+API_BASELINE_FILE = Path(__file__).with_name("query_counts_api.json")
+API_RECORD_LISTS: set[str] = set()
+API_FEW, API_MANY = 5, 50
+
+
+def _api_list_urls(home: Partnership) -> dict[str, str]:
+    """Each list operation's URL for `home`, by its route."""
+    from tests.test_api_tenancy import API_PREFIX, api_operations, fill, record_param
+
+    urls = {}
+    for route, method, operation, _view in api_operations():
+        if method != "get":
+            continue
+        if record_param(route) is None:
+            urls[route.removeprefix(API_PREFIX).strip("^$")] = fill(route, home.slug)
+        elif operation in API_RECORD_LISTS:
+            raise AssertionError(f"teach this test a record for {operation}")
+    return urls
+
+
+def _api_counts(home: Partnership, tokens: dict[str, str]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for role, token in tokens.items():
+        client = api_client_for(token)
+        for route, url in _api_list_urls(home).items():
+            client.get(url)  # the first use of a token notes when it was last used
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            if response.status_code == 200:
+                counts.setdefault(route, {})[role] = len(captured)
+            else:
+                assert response.status_code == 403, (url, role, response.status_code)
+    return counts
+
+
+def test_api_lists_cost_the_same_for_5_and_50_rows_and_no_more_than_the_baseline(
+    network: tuple[Partnership, dict[str, User], Partnership, User],
+) -> None:
+    home, people, partner, partner_admin = network
+    admin = people[Role.ADMIN]
+    tokens = {role: api_token_for(person, home) for role, person in people.items()}
+    _records_add(home, partner, admin, partner_admin, API_FEW)
+    few = _api_counts(home, tokens)
+    _records_add(home, partner, admin, partner_admin, API_MANY - API_FEW)
+    many = _api_counts(home, tokens)
+    assert len(many) >= 1
+    baseline_check(few, many, API_BASELINE_FILE)
