@@ -30,6 +30,13 @@ PAGE_SIZE = 50
 BAD_CURSOR = "That cursor is not one this list gave out: start again from the first page."
 
 
+def cursor_at(values: Sequence[Any], *, backwards: bool = False) -> str:
+    """The cursor of the page after (or, backwards, before) the row with these key values."""
+    plain = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
+    raw = json.dumps({"k": plain, "b": backwards}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+
+
 class Row(Func):
     """A row constructor, `ROW(a, b)`: compared as a whole, it walks a multi-column index."""
 
@@ -134,9 +141,8 @@ class KeysetPagination(BasePagination):
             value: Any = row
             for part in key.lstrip("-").split("__"):
                 value = getattr(value, part)
-            values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-        raw = json.dumps({"k": values, "b": backwards}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+            values.append(value)
+        return cursor_at(values, backwards=backwards)
 
     def _link(self, cursor: str | None) -> str | None:
         url = self.request.build_absolute_uri()

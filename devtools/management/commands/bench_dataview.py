@@ -10,6 +10,7 @@ import os
 import platform
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 from tqdm import tqdm
 
 from bcrp.actors import Actor
+from bcrp.api.pagination import cursor_at
 from config.celery import app
 from devtools.bench_chart import bench_chart_svg
 from devtools.network import NetworkSpec, network_seed
 from offenders.models import OffenderProfile
-from partnerships.models import Membership
+from partnerships.models import ApiScope, Membership
+from partnerships.services import api_token_create
 from sharing import services
 from sharing.models import ProfileGroupPermission, ProfileUserPermission
 from sharing.selectors import profiles_for_dataview
@@ -35,7 +39,10 @@ PAGES = {
     "first page": "",
     "filtered page": "?gender=male&build=medium&q=smith",
     "page 50": "?page=50",
+    "page 500": "?page=500",
 }
+API_PAGE = 50
+API_DEEP_PAGE = 500  # or the last page, in a network too small to have 500
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -192,7 +199,56 @@ class Command(BaseCommand):
                 "p95_ms": round(_percentile(times, 0.95), 1),
                 "queries": len(executed),
             }
+        figures["api"] = self._api(membership, runs, figures["pages"]["first page"])
         figures["baseline"] = self._baseline(user, membership, runs)
+        return figures
+
+    def _api(self, membership: Membership, runs: int, web_first: dict[str, Any]) -> dict[str, Any]:
+        """The API's first page of profiles and its page 500 (the cursor of the row page 499
+        ends on), with a token, against the web page's first page."""
+        _token, secret = api_token_create(
+            membership=membership,
+            name="bench",
+            scopes=[ApiScope.PROFILES_READ],
+            expires_at=timezone.now() + timedelta(hours=1),
+            actor=Actor(user=membership.user),
+        )
+        client = Client(headers={"Authorization": f"Bearer {secret}"})
+        base = f"/api/v1/p/{membership.partnership.slug}/profiles/"
+        visible = profiles_for_dataview(membership=membership).count()
+        deep = max(2, min(API_DEEP_PAGE, visible // API_PAGE))
+        ends_before = (
+            profiles_for_dataview(membership=membership)
+            .order_by("-created_at", "-id")
+            .values_list("created_at", "id")[(deep - 1) * API_PAGE - 1]
+        )
+        urls = {"first page": base, "deep page": f"{base}?cursor={cursor_at(list(ends_before))}"}
+        figures: dict[str, Any] = {}
+        with override_settings(API_RATE="1000000/minute"):
+            for label, url in urls.items():
+                for _ in range(3):
+                    assert client.get(url).status_code == 200
+                executed: list[str] = []
+
+                def count(execute: Any, sql: str, *args: Any, log: list[str] = executed) -> Any:
+                    log.append(sql)
+                    return execute(sql, *args)
+
+                with connection.execute_wrapper(count):
+                    client.get(url)
+                times = _timed(lambda url=url: client.get(url), runs)
+                figures[label] = {
+                    "median_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(_percentile(times, 0.95), 1),
+                    "queries": len(executed),
+                }
+        figures["first_p95_over_web_first_p95"] = round(
+            figures["first page"]["p95_ms"] / web_first["p95_ms"], 2
+        )
+        figures["deep_page_number"] = deep
+        figures["deep_p95_over_first_p95"] = round(
+            figures["deep page"]["p95_ms"] / figures["first page"]["p95_ms"], 2
+        )
         return figures
 
     def _baseline(self, user: Any, membership: Membership, runs: int) -> dict[str, Any]:
@@ -270,6 +326,21 @@ class Command(BaseCommand):
                     f"{key:<8}{viewer['visible']:>9,}  {label:<14}{page['median_ms']:>10}"
                     f"{page['p95_ms']:>9}{page['queries']:>9}"
                 )
+            api = viewer["api"]
+            for label, name in (
+                ("first page", "API page 1"),
+                ("deep page", f"API page {api['deep_page_number']}"),
+            ):
+                page = api[label]
+                w(
+                    f"{key:<8}{viewer['visible']:>9,}  {name:<14}{page['median_ms']:>10}"
+                    f"{page['p95_ms']:>9}{page['queries']:>9}"
+                )
+            w(
+                f"{'':<19}API page 1 p95 / web page 1 p95: "
+                f"{api['first_p95_over_web_first_p95']}x; API page {api['deep_page_number']} "
+                f"p95 / API page 1 p95: {api['deep_p95_over_first_p95']}x"
+            )
             b = viewer["baseline"]
             w(
                 f"{'':<19}first page selector: ours {b['ours_median_ms']} ms, generic guardian "
