@@ -8,6 +8,7 @@ from bcrp.api.docs import ApiDocsView, ApiRedocView
 tenant = [
     path("", include("sharing.api.urls")),
     path("", include("offenders.api.urls")),
+    path("", include("incidents.api.urls")),
 ]
 
 urlpatterns = [

@@ -11,6 +11,7 @@ Names: `<noun>_for(*, membership, pk|token, action)` is the one record a person 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -42,6 +43,32 @@ def incidents_matching(*, membership: Membership, status: str = "") -> QuerySet[
     return incidents.prefetch_related(
         Prefetch("photos", queryset=IncidentPhoto.objects.only("id", "incident_id"))
     ).order_by("-occurred_at", "-id")
+
+
+def incidents_described(*, membership: Membership, status: str = "") -> QuerySet[Incident]:
+    """The incidents of `incidents_matching` with all an API list item shows of each: every
+    photo's address and state, and the offenders linked (a fixed number of queries a page)."""
+    return (
+        incidents_matching(membership=membership, status=status)
+        .prefetch_related(None)
+        .prefetch_related(
+            "photos",
+            Prefetch(
+                "offender_links",
+                queryset=IncidentOffender.objects.select_related("profile"),
+            ),
+        )
+    )
+
+
+def profile_ids_shown(*, membership: Membership, incidents: Iterable[Incident]) -> set[int]:
+    """Of the profiles linked to these incidents (links prefetched), those this person may
+    see: an administrator may link a profile that is not circulated to the reporting member.
+    One query, whatever the number of incidents."""
+    linked = {link.profile_id for incident in incidents for link in incident.offender_links.all()}
+    return set(
+        profiles_visible(membership=membership).filter(pk__in=linked).values_list("pk", flat=True)
+    )
 
 
 def incident_for(*, membership: Membership, pk: int, action: Action) -> Incident | None:
