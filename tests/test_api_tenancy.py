@@ -42,6 +42,13 @@ ROLE_ACCESS: dict[str, frozenset[str]] = {
     "ProfileViewSet.retrieve": EVERYONE,
     "PhotoViewSet.retrieve": EVERYONE,
     "PhotoViewSet.thumbnail": EVERYONE,
+    "IncidentViewSet.list": EVERYONE,
+    "IncidentViewSet.create": frozenset({ADMIN, MEMBER}),
+    "IncidentViewSet.retrieve": EVERYONE,
+    "IncidentViewSet.review": ADMIN_ONLY,
+    "IncidentPhotoViewSet.retrieve": EVERYONE,
+    "IncidentPhotoViewSet.thumbnail": EVERYONE,
+    "StatisticsViewSet.retrieve": ADMIN_AND_POLICE,
 }
 
 

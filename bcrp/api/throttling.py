@@ -25,8 +25,10 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         token = request.auth
-        if token is not None and hasattr(token, "pk"):
-            return self.cache_format % {"scope": self.scope, "ident": f"token-{token.pk}"}
+        if token is not None and hasattr(token, "secret_hash"):
+            # The hash, not the row id: ids come round again (a restored database, test runs).
+            ident = f"token-{token.secret_hash[:32]}"
+            return self.cache_format % {"scope": self.scope, "ident": ident}
         if request.user and request.user.is_authenticated:
             return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
         return None

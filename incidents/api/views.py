@@ -122,6 +122,9 @@ STATUS_PARAMETER = OpenApiParameter(
 )
 
 
+BOOLEAN_FIELDS = ("police_attended",)
+
+
 class IncidentViewSet(IncidentApiViewSet):
     """Incidents as the incident pages show them: members their own reports, administrators
     and police all of their partnership's."""
@@ -235,6 +238,13 @@ class IncidentViewSet(IncidentApiViewSet):
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = idempotency_key_of(request)
+        if "photos" in request.POST:
+            # A text part named photos would otherwise be dropped without a word.
+            raise ValidationError({"photos": ["Send each photo as a file part, not as text."]})
+        for name in BOOLEAN_FIELDS:
+            if request.POST.get(name, "false") not in ("true", "false"):
+                # A form's checkbox counts any text as ticked; a system says true or false.
+                raise ValidationError({name: ["Must be true or false."]})
         data = request.POST.copy()
         # The key is the header's; the page's hidden field of that name has no say here.
         data.pop("submission_key", None)

@@ -106,6 +106,8 @@ def test_member_reports_with_two_photos_and_gets_them_back_through_the_api(
     assert body["id"] == incident.pk
     assert answer["Location"] == f"http://testserver{API}/incidents/{incident.pk}/"
     assert body["url"] == answer["Location"]
+    # The schema's GetIncident link ($response.body#/id) leads to the same incident.
+    assert client.get(f"{API}/incidents/{body['id']}/").json()["id"] == incident.pk
     assert str(incident.submission_key) == key
     assert incident.reported_by == member_a and incident.premises == premises
     assert incident.value_lost == Decimal("54.00") and incident.value_recovered == 0
