@@ -9,15 +9,19 @@ from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 
+# Both readers write <style> elements as they render: these two pages allow inline styles;
+# scripts stay as strict as everywhere else.
+INLINE_STYLES = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})
+
+
+@method_decorator(INLINE_STYLES, "dispatch")
 class ApiDocsView(TemplateView):
     """Swagger UI: try the API from the browser, with a token pasted into Authorize."""
 
     template_name = "api/swagger_ui.html"
 
 
-# Redoc's styles are written into <style> elements as it renders (styled-components): this one
-# page allows inline styles; scripts stay as strict as everywhere else.
-@method_decorator(csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}), "dispatch")
+@method_decorator(INLINE_STYLES, "dispatch")
 class ApiRedocView(TemplateView):
     """Redoc: the reference, for reading."""
 
