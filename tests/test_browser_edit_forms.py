@@ -235,7 +235,8 @@ def url_patterns(
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             # The platform operator's Django admin: Django's own forms, with text date inputs.
-            if pattern.namespace != "admin":
+            # The API: JSON and multipart from systems, no form a browser fills in.
+            if pattern.namespace != "admin" and str(pattern.pattern) != "api/v1/":
                 prefix = f"{pattern.namespace}:" if pattern.namespace else namespace
                 yield from url_patterns(pattern.url_patterns, prefix)
         else:
