@@ -226,6 +226,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "incidents:profile-from-photo": "creates a profile",
     "bulletins:post": "posts a bulletin",
     "bulletins:acknowledge": "a button, no fields",
+    "account:api-tokens": "creates an API token, whose secret is shown once",
+    "account:api-token-revoke": "a button, no fields",
 }
 
 
