@@ -7,8 +7,24 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 
-from partnerships.models import POSTCODE_RE, Business, Premises, Role, normalise_postcode
-from partnerships.selectors import businesses_of_partnership, premises_of_partnership
+from bcrp.models import User
+from partnerships.models import (
+    POSTCODE_RE,
+    SCOPES_OF_ROLE,
+    ApiScope,
+    ApiToken,
+    Business,
+    Membership,
+    Premises,
+    Role,
+    normalise_postcode,
+)
+from partnerships.selectors import (
+    businesses_of_partnership,
+    memberships_of_user,
+    premises_of_partnership,
+)
+from partnerships.services import API_TOKEN_MAX_DAYS
 
 
 class BusinessForm(forms.ModelForm[Business]):
@@ -84,3 +100,72 @@ class AccountForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+# How long a new API token lasts; none beyond what api_token_create accepts.
+API_TOKEN_LIFETIMES = tuple(days for days in (30, 90, 365) if days <= API_TOKEN_MAX_DAYS)
+
+
+class MembershipSelect(forms.Select):
+    """Each option names its role (`data-role`), so the page can offer only the scopes that
+    role may give (static/js/app.js)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        membership = getattr(option["value"], "instance", None)
+        if isinstance(membership, Membership):
+            option["attrs"]["data-role"] = membership.role
+        return option
+
+
+class ScopeCheckboxes(forms.CheckboxSelectMultiple):
+    """Each box names the roles that may give its scope (`data-roles`)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        option["attrs"]["data-roles"] = " ".join(
+            sorted(role for role, scopes in SCOPES_OF_ROLE.items() if option["value"] in scopes)
+        )
+        return option
+
+
+class MembershipChoiceField(forms.ModelChoiceField[Membership]):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.partnership.name} ({obj.get_role_display()})"
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token of the signed-in person: which of their memberships it acts as, what it
+    may do there and for how long. The scopes a role may give are checked by api_token_create."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=ApiToken._meta.get_field("name").max_length,
+        help_text="What the token is for, such as the system that will use it.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    membership = MembershipChoiceField(
+        label="Acts as",
+        queryset=Membership.objects.none(),
+        empty_label=None,
+        help_text="The token can reach this partnership only, with this role.",
+        widget=MembershipSelect(attrs={"data-scopes-of-role": "scopes"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        label="May",
+        choices=ApiScope.choices,
+        widget=ScopeCheckboxes,
+        help_text="Only what your role in the chosen partnership allows is accepted.",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after",
+        choices=[(days, f"{days} days") for days in API_TOKEN_LIFETIMES],
+        coerce=int,
+        initial=90,
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        memberships = self.fields["membership"]
+        assert isinstance(memberships, MembershipChoiceField)
+        memberships.queryset = memberships_of_user(user=user)

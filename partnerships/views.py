@@ -1,24 +1,32 @@
-"""Partnership pages: home, people, businesses and premises, invitations."""
+"""Partnership pages: home, people, businesses and premises, invitations; and the person's own
+API tokens."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from bcrp.actors import CHANGE, Actor
 from bcrp.forms import form_errors_from
+from bcrp.models import User
 from partnerships import selectors, services
 from partnerships.forms import (
     AccountForm,
+    ApiTokenForm,
     BusinessForm,
     InvitationForm,
     MembershipForm,
@@ -273,3 +281,60 @@ class InvitationAcceptView(View):
             and getattr(request.user, "email", None) == invitation.email,
             "form": form if form is not None else (None if has_account else AccountForm()),
         }
+
+
+# Never stored by a browser or proxy: the answer to a creation carries the token's secret.
+@method_decorator(never_cache, name="dispatch")
+class ApiTokensView(LoginRequiredMixin, TemplateView):
+    """The signed-in person's API tokens and the form for a new one. Outside /p/: a token acts
+    as one of the person's memberships, chosen on the form.
+
+    The secret of a new token is in the answer to the POST and nowhere else: not in the
+    session, a message or a redirect, so it cannot be shown twice.
+    """
+
+    template_name = "partnerships/api_tokens.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = cast(User, self.request.user)
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ApiTokenForm(user=user))
+        context["tokens"] = selectors.api_tokens_of_user(user=user)
+        context["now"] = timezone.now()
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = cast(User, request.user)
+        form = ApiTokenForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                token, secret = services.api_token_create(
+                    membership=form.cleaned_data["membership"],
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_at=timezone.now()
+                    + timedelta(days=form.cleaned_data["expires_in_days"]),
+                    actor=Actor.from_request(request),
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                context = self.get_context_data(
+                    form=ApiTokenForm(user=user), created=token, secret=secret
+                )
+                return self.render_to_response(context, status=201)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    """Ends one of the person's own tokens; anyone else's is 404, like a missing one."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        token = selectors.api_token_of_user(user=cast(User, request.user), pk=pk)
+        if token is None:
+            raise Http404("No such token.")
+        services.api_token_revoke(token=token, actor=Actor.from_request(request))
+        messages.success(request, f'Token "{token.name}" revoked: it no longer works.')
+        return redirect("account:api-tokens")

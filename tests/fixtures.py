@@ -48,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.MEDIA_ROOT = TEST_MEDIA_ROOT
     # Two-factor sign-in has its own tests (test_two_factor.py); elsewhere a password will do.
     settings.TWO_FACTOR_ROLES = []
+    # API request counts under this run's own prefix (set before the throttle first reads the
+    # cache): token ids restart with each test database, so two runs on one Redis would share them.
+    settings.CACHES["api"]["KEY_PREFIX"] = f"api-{TEST_QUEUE}"
     # WhiteNoise looks for collected files; tests serve static files from the finders.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 

@@ -226,6 +226,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "incidents:profile-from-photo": "creates a profile",
     "bulletins:post": "posts a bulletin",
     "bulletins:acknowledge": "a button, no fields",
+    "account:api-tokens": "creates an API token, whose secret is shown once",
+    "account:api-token-revoke": "a button, no fields",
 }
 
 
@@ -235,7 +237,8 @@ def url_patterns(
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             # The platform operator's Django admin: Django's own forms, with text date inputs.
-            if pattern.namespace != "admin":
+            # The API: JSON and multipart from systems, no form a browser fills in.
+            if pattern.namespace != "admin" and str(pattern.pattern) != "api/v1/":
                 prefix = f"{pattern.namespace}:" if pattern.namespace else namespace
                 yield from url_patterns(pattern.url_patterns, prefix)
         else:

@@ -5,6 +5,11 @@
  *   <button data-print>               prints the page.
  *   <form data-drop-empty>            htmx leaves out empty fields, so the address keeps only
  *                                     the filters in use.
+ *   <select data-scopes-of-role="n">  its options carry data-role; of the checkboxes named n
+ *                                     (each with data-roles), those the chosen role cannot
+ *                                     give are hidden and not sent (the server refuses them).
+ *   <button data-copy="id" hidden>    copies the text of element #id; shown where the browser
+ *                                     can copy.
  */
 (function () {
   "use strict";
@@ -50,5 +55,47 @@
         data.append(name, value);
       });
     });
+  });
+
+  function offerScopesOf(select) {
+    var chosen = select.selectedOptions[0];
+    var role = chosen ? chosen.getAttribute("data-role") : null;
+    var name = select.getAttribute("data-scopes-of-role");
+    select.form.querySelectorAll("input[data-roles]").forEach(function (box) {
+      if (box.name !== name) {
+        return;
+      }
+      var allowed = role === null || box.getAttribute("data-roles").split(" ").indexOf(role) !== -1;
+      box.disabled = !allowed;
+      box.closest("label").hidden = !allowed;
+    });
+  }
+
+  document.querySelectorAll("select[data-scopes-of-role]").forEach(offerScopesOf);
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof HTMLSelectElement && event.target.hasAttribute("data-scopes-of-role")) {
+      offerScopesOf(event.target);
+    }
+  });
+
+  if (navigator.clipboard) {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+    var source = button ? document.getElementById(button.getAttribute("data-copy")) : null;
+    if (source) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(
+        function () {
+          button.textContent = "Copied";
+        },
+        function () {
+          // Refused (no permission): select it, ready for the person to copy by hand.
+          window.getSelection().selectAllChildren(source);
+        }
+      );
+    }
   });
 })();
