@@ -18,11 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def requests_elsewhere(page: Any, base: str) -> list[str]:
-    """Every request the page makes to a host other than the site's."""
+    """Every request the page sends to a host other than the site's and gets an answer to
+    (one the policy blocks never leaves the browser)."""
     host = urlsplit(base).netloc
     elsewhere: list[str] = []
     page.on(
-        "request",
+        "requestfinished",
         lambda request: (
             elsewhere.append(request.url)
             if urlsplit(request.url).netloc not in (host, "")
@@ -68,8 +69,8 @@ def test_redoc_renders_the_document(live_server: Any, page: Any, db: None) -> No
         "() => document.body.innerText.includes('Profiles (the Dataview)')", timeout=30_000
     )
     assert "BCRP platform API" in page.inner_text("body")
-    # Redoc's sidebar credit asks for its logo from its CDN: the policy blocks it, and the
-    # browser never sends the request.
+    # Redoc's sidebar credit asks for its logo from its CDN: the policy blocks it, so the
+    # browser never sends the request (and `elsewhere` stays empty).
     blocked_logo = "cdn.redoc.ly/redoc/logo-mini.svg"
     assert [p for p in watch.check("redoc") if blocked_logo not in p] == []
     assert elsewhere == []

@@ -40,8 +40,22 @@ def audit(event, args):
         )
         if writing:
             seen.append([event, str(args[0])])
+    elif event.startswith("socket.") and ipv6_probe():
+        pass
     elif event.startswith(("socket.",) + STARTS + WRITES):
         seen.append([event, repr(args)[:200]])
+
+
+def ipv6_probe():
+    # urllib3 (under requests, which Django REST framework imports when it is installed) binds
+    # a socket to ('::1', 0) at import to learn whether IPv6 works: local, never connected.
+    frame = sys._getframe(2)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_has_ipv6" and code.co_filename.endswith("urllib3/util/connection.py"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 sys.addaudithook(audit)
