@@ -8,7 +8,6 @@ from csp.decorators import csp_update
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
-
 # Both readers write <style> elements as they render: these two pages allow inline styles;
 # scripts stay as strict as everywhere else.
 INLINE_STYLES = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})
