@@ -41,7 +41,7 @@ def test_an_invalid_sibling_field_lists_nothing_and_writes_no_event(
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Age from: Enter a number." in html
+    assert "Age from: Enter a whole number." in html
     for profile in recorded.values():
         assert profile.reference not in html
     assert not AuditEvent.objects.filter(action=ACTION).exists()
