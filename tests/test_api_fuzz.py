@@ -122,7 +122,8 @@ def schemathesis_start(
         excluded.append("missing_required_header")
     report_dir.mkdir(parents=True)
     config = report_dir / "schemathesis.toml"
-    config.write_text('[parameters]\n"path.slug" = "alpha"\n')
+    # No cache: a run leaves nothing behind in the checkout.
+    config.write_text('[cache]\nenabled = false\n\n[parameters]\n"path.slug" = "alpha"\n')
     phases = (
         ["--phases", "stateful", "--mode", "positive"]
         if stateful

@@ -4,21 +4,22 @@ and the services the pages use."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,33 +36,15 @@ from incidents.api.serializers import (
 from incidents.forms import IncidentForm, stats_range_parse
 from incidents.models import Incident, IncidentPhoto, IncidentStatus
 from offenders.api.serializers import api_url
-from partnerships.api.base import OPAQUE_ID_PATTERN, TenantViewSet
+from partnerships.api.base import StoredPhotoViewSet, TenantViewSet
 from partnerships.models import ApiScope
 from partnerships.tenancy import ADMIN_AND_POLICE
-from photos.responses import photo_response
 
-JPEG = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The bytes.")}
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_HELP = (
     "A new UUID for each report (8-4-4-4-12 hex digits); send the same one again when "
     "repeating a report whose answer was lost, and the first report is answered."
 )
-
-
-class IncidentApiViewSet(TenantViewSet):
-    """The tenant base, with `action_roles` narrowing `allowed_roles` for single actions, and
-    methods no action answers refused with 405 rather than a missing scope."""
-
-    action_roles: ClassVar[dict[str, frozenset[str]]] = {}
-    http_method_names = ["get", "post", "head"]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if str(self.action) not in self.scopes:
-            raise MethodNotAllowed(str(request.method))
-        super().initial(request, *args, **kwargs)
-        roles = self.action_roles.get(str(self.action))
-        if roles is not None and self.membership.role not in roles:
-            raise PermissionDenied("Your role in this partnership does not include this.")
 
 
 def idempotency_key_of(request: Request) -> uuid.UUID:
@@ -125,7 +108,7 @@ STATUS_PARAMETER = OpenApiParameter(
 BOOLEAN_FIELDS = ("police_attended",)
 
 
-class IncidentViewSet(IncidentApiViewSet):
+class IncidentViewSet(TenantViewSet):
     """Incidents as the incident pages show them: members their own reports, administrators
     and police all of their partnership's."""
 
@@ -297,33 +280,24 @@ class IncidentViewSet(IncidentApiViewSet):
         return self.answer(incident, status=200)
 
 
-class IncidentPhotoViewSet(IncidentApiViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(summary="An incident photo, full size (audited)"),
+    thumbnail=extend_schema(summary="An incident photo's thumbnail"),
+)
+class IncidentPhotoViewSet(StoredPhotoViewSet[IncidentPhoto]):
     """An incident photo's bytes, for those who may see the incident; never cached."""
 
     object_selector = selectors.incident_photo_for
-    lookup_field = "token"
-    lookup_value_regex = OPAQUE_ID_PATTERN
     scopes = {"retrieve": ApiScope.INCIDENTS_READ, "thumbnail": ApiScope.INCIDENTS_READ}
+    filename = thumbnail_filename = "incident-photo.jpg"
+    audit_action = "incident.photo_view"
+    audit_detail_key = "photo_id"
 
-    @extend_schema(summary="An incident photo, full size (audited)", responses=JPEG)
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        photo: IncidentPhoto = self.get_object()
-        response = photo_response(photo, thumbnail=False, filename="incident-photo.jpg")
-        audit_record(
-            action="incident.photo_view",
-            actor=self.actor,
-            target=photo.incident,
-            detail={"photo_id": photo.pk},
-        )
-        return response
-
-    @extend_schema(summary="An incident photo's thumbnail", responses=JPEG)
-    @action(detail=True, methods=["get"])
-    def thumbnail(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return photo_response(self.get_object(), thumbnail=True, filename="incident-photo.jpg")
+    def audit_target(self, photo: IncidentPhoto) -> Incident:
+        return photo.incident
 
 
-class StatisticsViewSet(IncidentApiViewSet):
+class StatisticsViewSet(TenantViewSet):
     """The statistics page's aggregates, over the same date range with the same defaults."""
 
     allowed_roles = ADMIN_AND_POLICE

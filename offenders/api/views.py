@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework.decorators import action
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -15,13 +12,9 @@ from rest_framework.serializers import BaseSerializer
 from bcrp.audit import audit_record
 from offenders import selectors
 from offenders.api.serializers import MemberProfileSerializer, ProfileSerializer
-from offenders.models import OffenderImage
-from partnerships.api.base import OPAQUE_ID_PATTERN, TenantViewSet
+from offenders.models import OffenderImage, OffenderProfile
+from partnerships.api.base import StoredPhotoViewSet, TenantViewSet
 from partnerships.models import ApiScope, Role
-from photos.responses import photo_response
-
-JPEG = {(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The bytes.")}
-
 
 PROFILE_FOR_ROLE = PolymorphicProxySerializer(
     component_name="ProfileForRole",
@@ -70,27 +63,19 @@ class ProfileViewSet(TenantViewSet):
         return Response(self.get_serializer(profile).data)
 
 
-class PhotoViewSet(TenantViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(summary="A photo, full size (audited)"),
+    thumbnail=extend_schema(summary="A photo's thumbnail"),
+)
+class PhotoViewSet(StoredPhotoViewSet[OffenderImage]):
     """A profile photo's bytes, under the rule of the profile it shows; never cached."""
 
     object_selector = selectors.image_for
-    lookup_field = "token"
-    lookup_value_regex = OPAQUE_ID_PATTERN
     scopes = {"retrieve": ApiScope.PROFILES_READ, "thumbnail": ApiScope.PROFILES_READ}
+    filename = "photo.jpg"
+    thumbnail_filename = "thumbnail.jpg"
+    audit_action = "image.view"
+    audit_detail_key = "image_id"
 
-    @extend_schema(summary="A photo, full size (audited)", responses=JPEG)
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        image: OffenderImage = self.get_object()
-        response = photo_response(image, thumbnail=False, filename="photo.jpg")
-        audit_record(
-            action="image.view",
-            actor=self.actor,
-            target=image.profile,
-            detail={"image_id": image.pk},
-        )
-        return response
-
-    @extend_schema(summary="A photo's thumbnail", responses=JPEG)
-    @action(detail=True, methods=["get"])
-    def thumbnail(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        return photo_response(self.get_object(), thumbnail=True, filename="thumbnail.jpg")
+    def audit_target(self, photo: OffenderImage) -> OffenderProfile:
+        return photo.profile
