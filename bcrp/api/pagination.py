@@ -50,7 +50,7 @@ def _field_at(model: type[models.Model], path: str) -> models.Field[Any, Any]:
         field = model._meta.get_field(part)
         if field.is_relation:
             model = field.related_model
-    if field is None or field.is_relation:
+    if not isinstance(field, models.Field) or field.is_relation:
         raise FieldDoesNotExist(path)
     return field
 
@@ -147,8 +147,8 @@ class KeysetPagination(BasePagination):
     def _link(self, cursor: str | None) -> str | None:
         url = self.request.build_absolute_uri()
         if cursor is None:
-            return remove_query_param(url, CURSOR_PARAM)
-        return replace_query_param(url, CURSOR_PARAM, cursor)
+            return str(remove_query_param(url, CURSOR_PARAM))
+        return str(replace_query_param(url, CURSOR_PARAM, cursor))
 
     def get_paginated_response(self, data: Any) -> Response:
         next_link = (

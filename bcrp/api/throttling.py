@@ -27,15 +27,17 @@ class ApiRateThrottle(SimpleRateThrottle):
         token = request.auth
         if token is not None and hasattr(token, "secret_hash"):
             # The hash, not the row id: ids come round again (a restored database, test runs).
-            ident = f"token-{token.secret_hash[:32]}"
-            return self.cache_format % {"scope": self.scope, "ident": ident}
+            return self.key_for(f"token-{token.secret_hash[:32]}")
         if request.user and request.user.is_authenticated:
-            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
+            return self.key_for(f"user-{request.user.pk}")
         return None
+
+    def key_for(self, ident: str) -> str:
+        return str(self.cache_format % {"scope": self.scope, "ident": ident})
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
-            return super().allow_request(request, view)
+            return bool(super().allow_request(request, view))
         except Exception:
             # Counting is a guard, not the service: with Redis away the API still answers.
             logger.warning("API throttle could not reach its cache; request let through")
