@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NoticeKindEnum": "offenders.models.NoticeKind",
         "NoticeStatusEnum": "offenders.models.NoticeStatus",
+        "PartnerStateEnum": "sharing.api.serializers.PARTNER_STATE_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
