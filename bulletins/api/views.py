@@ -37,6 +37,20 @@ class BulletinViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         summary="Bulletins",
         description="The partnership's bulletins, newest first, 50 a page, each with whether "
         "this person has confirmed reading it.",
+        extensions={
+            "x-links": {
+                "200": {
+                    "AcknowledgeNewest": {
+                        "operationId": "bulletins_acknowledge_create",
+                        "parameters": {
+                            "slug": "$request.path.slug",
+                            "id": "$response.body#/results/0/id",
+                        },
+                        "description": "Confirm reading the newest bulletin.",
+                    }
+                }
+            }
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)

@@ -444,7 +444,9 @@ class NoticeIssueSerializer(serializers.Serializer[Any]):
     )
     starts_on = serializers.DateField(
         required=False,
-        help_text="The first day it is in force, within a year of today (today if not given).",
+        allow_null=True,
+        help_text="The first day it is in force, within a year of today (today if not given "
+        "or null).",
     )
     premises = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
@@ -465,7 +467,7 @@ class NoticeIssueSerializer(serializers.Serializer[Any]):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        values = {"starts_on": timezone.localdate(), **attrs}
+        values = {**attrs, "starts_on": attrs.get("starts_on") or timezone.localdate()}
         values.pop("profile")
         form = NoticeForm(form_data(values), partnership=self.context["membership"].partnership)
         if not form.is_valid():

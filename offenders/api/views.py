@@ -137,6 +137,20 @@ class GalleryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     @extend_schema(
         summary="Galleries",
         description="Members get only the galleries circulated to members. By name, 50 a page.",
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstGalleryPlacements": {
+                        "operationId": "galleries_placements_list",
+                        "parameters": {
+                            "slug": "$request.path.slug",
+                            "id": "$response.body#/results/0/id",
+                        },
+                        "description": "The profiles in the first gallery listed.",
+                    }
+                }
+            }
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -158,6 +172,26 @@ class GalleryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
             "page is."
         ),
         responses=PlacementSerializer(many=True),
+        extensions={
+            "x-links": {
+                "200": {
+                    "WarnFirstPlaced": {
+                        "operationId": "notices_create",
+                        "parameters": {"slug": "$request.path.slug"},
+                        "requestBody": {
+                            "profile": "$response.body#/results/0/profile/id",
+                            "kind": "warning",
+                            "reason": "Seen taking goods without paying.",
+                            "starts_on": None,
+                            "premises": [],
+                            "served_by": "",
+                            "served_on": None,
+                        },
+                        "description": "A warning, from today, on the first profile listed.",
+                    }
+                }
+            }
+        },
     )
     @action(detail=True, methods=["get"])
     def placements(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -254,6 +288,20 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         summary="Notices",
         description="Notices on this partnership's profiles, latest start first, 50 a page.",
         parameters=[NoticeFilterSerializer],
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstNotice": {
+                        "operationId": "notices_retrieve",
+                        "parameters": {
+                            "slug": "$request.path.slug",
+                            "id": "$response.body#/results/0/id",
+                        },
+                        "description": "The first notice listed.",
+                    }
+                }
+            }
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -284,10 +332,12 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
                     "GetNotice": {
                         "operationId": "notices_retrieve",
                         "parameters": {"slug": "$request.path.slug", "id": "$response.body#/id"},
+                        "description": "The notice just issued.",
                     },
                     "RecordAppeal": {
                         "operationId": "notices_appeal_create",
                         "parameters": {"slug": "$request.path.slug", "id": "$response.body#/id"},
+                        "description": "An appeal against the notice just issued.",
                     },
                 }
             }

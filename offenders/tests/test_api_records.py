@@ -54,6 +54,7 @@ PROFILE_ROW_FIELDS = {
     "created_at",
 }
 TILL_CARD_FIELDS = {
+    "fields_shown",
     "id",
     "reference",
     "first_name",
@@ -208,6 +209,7 @@ def test_a_member_sees_through_placements_exactly_what_the_member_gallery_shows(
     for row in response.json()["results"]:
         assert set(row) == {"id", "expires_on", "profile"}
         assert set(row["profile"]) == TILL_CARD_FIELDS
+        assert row["profile"]["fields_shown"] == "till"
     page = client_for(member_a).get(f"/p/alpha/gallery/?g={galleries.circulated.pk}")
     assert page.status_code == 200
     on_page = AuditEvent.objects.filter(action="gallery.view", actor=member_a).latest("id")
@@ -715,3 +717,23 @@ def test_statuses_in_the_document_are_the_models(admin_a: User) -> None:
     schemas = document["components"]["schemas"]
     assert schemas["NoticeStatusEnum"]["enum"] == list(NoticeStatus.values)
     assert schemas["NoticeKindEnum"]["enum"] == list(NoticeKind.values)
+
+
+def test_the_link_from_placements_issues_a_warning_from_today(
+    galleries: Galleries, partnership_a: Partnership, admin_a: User
+) -> None:
+    """The document's link from a gallery's placements to issuing a notice carries a body that
+    is accepted as it stands (a null start is today), given the listed profile."""
+    document = json.loads(client_for(admin_a).get("/api/v1/schema/?format=json").content)
+    placements = document["paths"]["/api/v1/p/{slug}/galleries/{id}/placements/"]["get"]
+    link = placements["responses"]["200"]["links"]["WarnFirstPlaced"]
+    client = api_as(admin_a, partnership_a)
+    listed = client.get(f"/api/v1/p/alpha/galleries/{galleries.circulated.pk}/placements/")
+    first = listed.json()["results"][0]["profile"]["id"]
+    assert link["requestBody"]["profile"] == "$response.body#/results/0/profile/id"
+    response = post_json(
+        client, "/api/v1/p/alpha/notices/", {**link["requestBody"], "profile": first}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["starts_on"] == timezone.localdate().isoformat()
+    assert Exclusion.objects.get().profile_id == first

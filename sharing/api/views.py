@@ -153,6 +153,20 @@ class PartnerViewSet(TenantViewSet):
             "between us. Not paged: the whole list comes in one answer."
         ),
         responses=PartnerSerializer(many=True),
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstPartner": {
+                        "operationId": "partners_retrieve",
+                        "parameters": {
+                            "slug": "$request.path.slug",
+                            "other": "$response.body#/0/slug",
+                        },
+                        "description": "The first partner listed, with the give/gain counts.",
+                    }
+                }
+            }
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rows = selectors.partner_rows(partnership=self.partnership)
