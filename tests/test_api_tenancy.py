@@ -42,6 +42,19 @@ ROLE_ACCESS: dict[str, frozenset[str]] = {
     "ProfileViewSet.retrieve": EVERYONE,
     "PhotoViewSet.retrieve": EVERYONE,
     "PhotoViewSet.thumbnail": EVERYONE,
+    "GalleryViewSet.list": EVERYONE,
+    "GalleryViewSet.retrieve": EVERYONE,
+    "GalleryViewSet.placements": EVERYONE,
+    "NoticeViewSet.list": ADMIN_AND_POLICE,
+    "NoticeViewSet.retrieve": ADMIN_AND_POLICE,
+    "NoticeViewSet.create": ADMIN_ONLY,
+    "NoticeViewSet.appeal": ADMIN_ONLY,
+    # Open to every role as the page is; bulletin_acknowledge refuses all but members (400).
+    "BulletinViewSet.list": EVERYONE,
+    "BulletinViewSet.retrieve": EVERYONE,
+    "BulletinViewSet.acknowledge": EVERYONE,
+    "PartnerViewSet.list": ADMIN_ONLY,
+    "PartnerViewSet.retrieve": ADMIN_ONLY,
 }
 
 
