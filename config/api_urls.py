@@ -9,6 +9,7 @@ tenant = [
     path("", include("sharing.api.urls")),
     path("", include("offenders.api.urls")),
     path("", include("incidents.api.urls")),
+    path("", include("bulletins.api.urls")),
 ]
 
 urlpatterns = [

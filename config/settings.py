@@ -352,7 +352,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1/p/\{slug\}",
     "SCHEMA_PATH_PREFIX_TRIM": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "NoticeKindEnum": "offenders.models.NoticeKind",
+        "NoticeStatusEnum": "offenders.models.NoticeStatus",
+        "PartnerStateEnum": "sharing.api.serializers.PARTNER_STATE_CHOICES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

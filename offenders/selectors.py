@@ -299,11 +299,83 @@ def galleries_circulated(*, partnership: Partnership) -> QuerySet[Gallery]:
     return galleries_of_partnership(partnership=partnership).filter(members_may_see=True)
 
 
+def galleries_visible(*, membership: Membership) -> QuerySet[Gallery]:
+    """The galleries this person sees, by name: administrators and police every one of this
+    partnership's (as the gallery list and the Dataview's gallery filter show them), members
+    only those circulated to members (as the member gallery shows them)."""
+    galleries = galleries_of_partnership(partnership=membership.partnership)
+    if membership.role == Role.MEMBER:
+        galleries = galleries.filter(members_may_see=True)
+    return galleries.order_by("name", "id")
+
+
 def gallery_for(*, membership: Membership, pk: int, action: Action) -> Gallery | None:
-    """A gallery of this partnership (galleries are never shared)."""
+    """A gallery of this partnership (galleries are never shared), one this person sees."""
     if not membership.may(action):
         return None
-    return galleries_of_partnership(partnership=membership.partnership).filter(pk=pk).first()
+    return galleries_visible(membership=membership).filter(pk=pk).first()
+
+
+def placements_of_gallery(
+    *, membership: Membership, gallery: Gallery
+) -> QuerySet[GalleryPlacement]:
+    """The places in a gallery of the profiles this person may see there, by name.
+
+    Members: only what the member gallery shows (profiles_circulated), placements not expired,
+    with only the fields a person at a till needs loaded. Administrators and police: every
+    placement of a profile they may see, expired or not, ready for a profile row."""
+    placements = GalleryPlacement.objects.filter(gallery=gallery).select_related("profile")
+    if membership.role == Role.MEMBER:
+        today = timezone.localdate()
+        circulated = OffenderProfile.objects.filter(
+            circulated_q(partnership=membership.partnership, today=today)
+        )
+        placements = (
+            placements.filter(expires_on__gte=today, profile__in=circulated)
+            .only(
+                "id",
+                "expires_on",
+                "gallery_id",
+                *(
+                    f"profile__{name}"
+                    for name in (
+                        "id",
+                        "reference",
+                        "first_name",
+                        "last_name",
+                        "aliases",
+                        "warning_markers",
+                        "status",
+                    )
+                ),
+            )
+            .prefetch_related(
+                Prefetch(
+                    "profile__images", queryset=OffenderImage.objects.order_by("position", "id")
+                ),
+                Prefetch("profile__notices", queryset=notices_prefetch().queryset),
+            )
+        )
+    else:
+        placements = (
+            placements.filter(profile__in=profiles_visible(membership=membership))
+            .select_related("profile__partnership")
+            .prefetch_related(
+                Prefetch(
+                    "profile__images",
+                    queryset=OffenderImage.objects.filter(is_primary=True).only(
+                        "id", "token", "profile_id", "processed_at", "is_primary"
+                    ),
+                    to_attr="primary_images",
+                ),
+                Prefetch("profile__notices", queryset=notices_prefetch().queryset),
+                Prefetch(
+                    "profile__placements",
+                    queryset=GalleryPlacement.objects.select_related("gallery"),
+                ),
+            )
+        )
+    return placements.order_by("profile__last_name", "profile__first_name", "id")
 
 
 def placement_for(*, membership: Membership, pk: int, action: Action) -> GalleryPlacement | None:
@@ -378,15 +450,21 @@ def notices_prefetch() -> Prefetch[Any]:
     )
 
 
-def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion | None:
-    """A notice on a profile this partnership owns (notices are not shared, even when their
-    profile is), under the same rule as the profile."""
+def notices_visible(*, membership: Membership, action: Action = VIEW) -> QuerySet[Exclusion]:
+    """Notices on profiles this partnership owns (notices are not shared, even when their
+    profile is), under the same rule as the profile, latest start first."""
     return (
         Exclusion.objects.select_related("profile__partnership", "issued_by")
-        .filter(pk=pk, profile__partnership=membership.partnership)
+        .prefetch_related("premises")
+        .filter(profile__partnership=membership.partnership)
         .filter(profile__in=profiles_for_action(membership=membership, action=action))
-        .first()
+        .order_by("-starts_on", "-id")
     )
+
+
+def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion | None:
+    """One notice of notices_visible."""
+    return notices_visible(membership=membership, action=action).filter(pk=pk).first()
 
 
 def _name_query(text: str) -> SearchQuery | None:

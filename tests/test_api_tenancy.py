@@ -49,6 +49,19 @@ ROLE_ACCESS: dict[str, frozenset[str]] = {
     "IncidentPhotoViewSet.retrieve": EVERYONE,
     "IncidentPhotoViewSet.thumbnail": EVERYONE,
     "StatisticsViewSet.retrieve": ADMIN_AND_POLICE,
+    "GalleryViewSet.list": EVERYONE,
+    "GalleryViewSet.retrieve": EVERYONE,
+    "GalleryViewSet.placements": EVERYONE,
+    "NoticeViewSet.list": ADMIN_AND_POLICE,
+    "NoticeViewSet.retrieve": ADMIN_AND_POLICE,
+    "NoticeViewSet.create": ADMIN_ONLY,
+    "NoticeViewSet.appeal": ADMIN_ONLY,
+    # Open to every role as the page is; bulletin_acknowledge refuses all but members (400).
+    "BulletinViewSet.list": EVERYONE,
+    "BulletinViewSet.retrieve": EVERYONE,
+    "BulletinViewSet.acknowledge": EVERYONE,
+    "PartnerViewSet.list": ADMIN_ONLY,
+    "PartnerViewSet.retrieve": ADMIN_ONLY,
 }
 
 

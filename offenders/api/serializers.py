@@ -1,15 +1,30 @@
-"""Profiles and their photos as the API shows them: the fields the matching page shows the
-same role, described for the OpenAPI document."""
+"""Profiles, photos, galleries and notices as the API shows them: the fields the matching page
+shows the same role, described for the OpenAPI document; notices checked by the pages' forms."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BaseForm
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from offenders.models import OffenderImage, OffenderProfile
+from offenders.forms import AppealForm, NoticeForm
+from offenders.models import (
+    AppealOutcome,
+    Exclusion,
+    Gallery,
+    GalleryPlacement,
+    NoticeKind,
+    NoticeStatus,
+    OffenderImage,
+    OffenderProfile,
+)
+from partnerships.models import Role
 
 
 def api_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
@@ -221,3 +236,269 @@ class ProfileSerializer(MemberProfileSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class GallerySerializer(serializers.ModelSerializer[Gallery]):
+    id = serializers.IntegerField(read_only=True, help_text="The gallery's id.")
+    name = serializers.CharField(read_only=True, help_text="As in “Excluded offenders”.")
+    default_expiry_months = serializers.IntegerField(
+        read_only=True, help_text="How long a profile stays in it unless told otherwise."
+    )
+    members_may_see = serializers.BooleanField(
+        read_only=True, help_text="Circulated to members at the till."
+    )
+    url = serializers.SerializerMethodField(help_text="This gallery.")
+    placements_url = serializers.SerializerMethodField(
+        help_text="The profiles in it that this person may see."
+    )
+
+    class Meta:
+        model = Gallery
+        fields = ["id", "name", "default_expiry_months", "members_may_see", "url", "placements_url"]
+
+    def get_url(self, gallery: Gallery) -> str:
+        return api_url(self.context, "offenders-api:gallery-detail", pk=gallery.pk)
+
+    def get_placements_url(self, gallery: Gallery) -> str:
+        return api_url(self.context, "offenders-api:gallery-placements", pk=gallery.pk)
+
+
+PLACED_PROFILE = PolymorphicProxySerializer(
+    component_name="PlacedProfile",
+    serializers=[ProfileRowSerializer, MemberProfileSerializer],
+    resource_type_field_name=None,
+)
+
+
+class PlacementSerializer(serializers.ModelSerializer[GalleryPlacement]):
+    """A profile's place in a gallery."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The placement's id.")
+    expires_on = serializers.DateField(
+        read_only=True, help_text="The last day the profile stays in the gallery."
+    )
+    profile = serializers.SerializerMethodField(
+        help_text="The profile: a profile row for administrators and police, the till card "
+        "(MemberProfile) for members."
+    )
+
+    class Meta:
+        model = GalleryPlacement
+        fields = ["id", "expires_on", "profile"]
+
+    @extend_schema_field(PLACED_PROFILE)
+    def get_profile(self, placement: GalleryPlacement) -> Any:
+        if self.context["membership"].role == Role.MEMBER:
+            return MemberProfileSerializer(placement.profile, context=self.context).data
+        return ProfileRowSerializer(placement.profile, context=self.context).data
+
+
+# Ids in request bodies and query strings: as many digits as a path's (PK_PATTERN) allow.
+MAX_ID = 10**18 - 1
+
+
+class NoticeProfileSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The profile's id.")
+    reference = serializers.CharField(help_text="As in WBC-00042.")
+    name = serializers.CharField(source="display_name", help_text="The person's name, if known.")
+    url = serializers.SerializerMethodField(help_text="The whole profile.")
+
+    def get_url(self, profile: OffenderProfile) -> str:
+        return api_url(self.context, "offenders-api:profile-detail", pk=profile.pk)
+
+
+class NoticePremisesSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The premises' id.")
+    name = serializers.CharField(help_text="The premises' name.")
+    postcode = serializers.CharField(help_text="The premises' postcode.")
+
+
+class NoticeSerializer(serializers.ModelSerializer[Exclusion]):
+    """A warning or exclusion notice, as the printable notice page shows it."""
+
+    id = serializers.IntegerField(read_only=True, help_text="The notice's id.")
+    url = serializers.SerializerMethodField(help_text="This notice.")
+    profile = NoticeProfileSerializer(read_only=True, help_text="Whom it was served on.")
+    kind = serializers.ChoiceField(
+        choices=NoticeKind.choices,
+        read_only=True,
+        help_text="A repeat warning becomes an exclusion (see `escalated_from`).",
+    )
+    status = serializers.ChoiceField(
+        choices=NoticeStatus.choices,
+        read_only=True,
+        help_text="In force, lapsed (its last day has passed) or withdrawn on appeal.",
+    )
+    starts_on = serializers.DateField(read_only=True, help_text="The first day it is in force.")
+    ends_on = serializers.DateField(
+        read_only=True,
+        help_text="The last day it is in force, set by the partnership's scheme.",
+    )
+    all_premises = serializers.BooleanField(
+        read_only=True, help_text="Whether it covers every member's premises."
+    )
+    premises = NoticePremisesSerializer(
+        many=True, read_only=True, help_text="The premises it covers, if not all."
+    )
+    reason = serializers.CharField(read_only=True, help_text="Why it was issued.")
+    served_by = serializers.CharField(read_only=True, help_text="Who served it; may be empty.")
+    served_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When it was served, if recorded."
+    )
+    escalated_from = serializers.IntegerField(
+        source="escalated_from_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The earlier warning (its id) that made this an exclusion.",
+    )
+    appeal_lodged_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When an appeal was lodged."
+    )
+    appeal_outcome = serializers.ChoiceField(
+        choices=AppealOutcome.choices,
+        read_only=True,
+        allow_blank=True,
+        help_text="Empty until the appeal is decided.",
+    )
+    appeal_decided_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When the appeal was decided."
+    )
+    issued_by = serializers.SerializerMethodField(
+        help_text="The administrator who issued it, if still known."
+    )
+    created_at = serializers.DateTimeField(read_only=True, help_text="When it was recorded.")
+
+    class Meta:
+        model = Exclusion
+        fields = [
+            "id",
+            "url",
+            "profile",
+            "kind",
+            "status",
+            "starts_on",
+            "ends_on",
+            "all_premises",
+            "premises",
+            "reason",
+            "served_by",
+            "served_on",
+            "escalated_from",
+            "appeal_lodged_on",
+            "appeal_outcome",
+            "appeal_decided_on",
+            "issued_by",
+            "created_at",
+        ]
+
+    def get_url(self, notice: Exclusion) -> str:
+        return api_url(self.context, "offenders-api:notice-detail", pk=notice.pk)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_issued_by(self, notice: Exclusion) -> str | None:
+        return str(notice.issued_by) if notice.issued_by is not None else None
+
+
+def form_errors(form: BaseForm) -> dict[str, list[str]]:
+    """A Django form's errors as a serializer's: the same messages, under the same names."""
+    return {
+        "non_field_errors" if field == NON_FIELD_ERRORS else field: [str(e) for e in errors]
+        for field, errors in form.errors.items()
+    }
+
+
+def form_data(values: dict[str, Any]) -> dict[str, Any]:
+    """Values a serializer has read, as a form would receive them from a page."""
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            data[name] = ""
+        elif isinstance(value, date):
+            data[name] = value.isoformat()
+        elif isinstance(value, list):
+            data[name] = [str(item) for item in value]
+        else:
+            data[name] = str(value)
+    return data
+
+
+NOTICE_FORM_FIELDS = NoticeForm.base_fields
+
+
+class NoticeIssueSerializer(serializers.Serializer[Any]):
+    """A notice to issue. The fields are read here, then checked by the notice form of the
+    profile page, so the API and the page agree on every bound."""
+
+    profile = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The profile's id: one of this partnership's, which you may change.",
+    )
+    kind = serializers.ChoiceField(
+        choices=NoticeKind.choices,
+        help_text="A warning given while an earlier one is on record becomes an exclusion.",
+    )
+    reason = serializers.CharField(
+        max_length=NOTICE_FORM_FIELDS["reason"].max_length,  # type: ignore[attr-defined]
+        help_text="Why it is issued, as the person will read it.",
+    )
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The first day it is in force, within a year of today (today if not given "
+        "or null).",
+    )
+    premises = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=100,
+        help_text="The premises (their ids) it covers; every member's premises if none.",
+    )
+    served_by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=NOTICE_FORM_FIELDS["served_by"].max_length,  # type: ignore[attr-defined]
+        help_text="Who served it.",
+    )
+    served_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="When it was served: not in the future, at most 90 days before it starts.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        values = {**attrs, "starts_on": attrs.get("starts_on") or timezone.localdate()}
+        values.pop("profile")
+        form = NoticeForm(form_data(values), partnership=self.context["membership"].partnership)
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        return {"profile": attrs["profile"], **form.cleaned_data}
+
+
+class AppealSerializer(serializers.Serializer[Any]):
+    """An appeal against a notice and, once decided, its outcome. Checked by the appeal form of
+    the notice page."""
+
+    appeal_lodged_on = serializers.DateField(
+        help_text="When the appeal was lodged: not in the future, nor before the notice "
+        "was served or started."
+    )
+    appeal_outcome = serializers.ChoiceField(
+        choices=AppealOutcome.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Empty while undecided; upheld withdraws the notice.",
+    )
+    appeal_decided_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="When it was decided (needed with an outcome): not in the future, nor "
+        "before it was lodged.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        values = {"appeal_outcome": "", "appeal_decided_on": None, **attrs}
+        form = AppealForm(form_data(values), instance=self.context["notice"])
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        return form.cleaned_data

@@ -9,5 +9,7 @@ app_name = "offenders-api"
 router = SimpleRouter()
 router.register("profiles", views.ProfileViewSet, basename="profile")
 router.register("photos", views.PhotoViewSet, basename="photo")
+router.register("galleries", views.GalleryViewSet, basename="gallery")
+router.register("notices", views.NoticeViewSet, basename="notice")
 
 urlpatterns = router.urls

@@ -8,5 +8,6 @@ app_name = "sharing-api"
 
 router = SimpleRouter()
 router.register("profiles", views.DataviewViewSet, basename="profile")
+router.register("partners", views.PartnerViewSet, basename="partner")
 
 urlpatterns = router.urls

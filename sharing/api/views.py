@@ -1,4 +1,4 @@
-"""The Dataview and the partners page over the API, on the pages' selectors and filters."""
+"""The Dataview and the partners pages over the API, on the pages' selectors and filters."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from offenders.api.serializers import ProfileRowSerializer
 from offenders.models import OffenderProfile
 from partnerships.api.base import TenantViewSet
 from partnerships.models import ApiScope
-from partnerships.tenancy import ADMIN_AND_POLICE
+from partnerships.tenancy import ADMIN_AND_POLICE, ADMIN_ONLY
+from sharing import selectors
+from sharing.api.serializers import PartnerDetailSerializer, PartnerSerializer
 from sharing.filtersets import MAX_AGE, SEARCH_MAX, SORT_CHOICES, DataviewFilter
 from sharing.selectors import profiles_for_dataview
 
@@ -128,3 +130,64 @@ class DataviewViewSet(mixins.ListModelMixin, TenantViewSet):
                 detail={"code": self.filterset.ethnicity_used},
             )
         return response
+
+
+class PartnerViewSet(TenantViewSet):
+    """The other partnerships and the state of sharing with each, for administrators (as the
+    partners pages); read only: agreements are made and ended on the pages."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.partner_for
+    lookup_field = "other"
+    lookup_value_regex = "[-a-zA-Z0-9_]{1,50}"
+    scopes = {"list": ApiScope.SHARING_READ, "retrieve": ApiScope.SHARING_READ}
+    serializer_class = PartnerSerializer
+    # Partnerships are few (one per town or district) and partner_rows reads them all in
+    # a fixed number of queries: the list is whole, in one answer.
+    pagination_class = None
+
+    @extend_schema(
+        summary="Partners",
+        description=(
+            "Every other partnership on the platform, by name, with the state of sharing "
+            "between us. Not paged: the whole list comes in one answer."
+        ),
+        responses=PartnerSerializer(many=True),
+        extensions={
+            "x-links": {
+                "200": {
+                    "FirstPartner": {
+                        "operationId": "partners_retrieve",
+                        "parameters": {
+                            "slug": "$request.path.slug",
+                            "other": "$response.body#/0/slug",
+                        },
+                        "description": "The first partner listed, with the give/gain counts.",
+                    }
+                }
+            }
+        },
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = selectors.partner_rows(partnership=self.partnership)
+        return Response(
+            PartnerSerializer(rows, many=True, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        summary="A partner",
+        description=(
+            "Another partnership, by its short name, with the state of sharing between us "
+            "and what sharing gives and gains, as the partner page shows it before an "
+            "agreement is made or ended."
+        ),
+        responses=PartnerDetailSerializer,
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        row: selectors.PartnerRow = self.get_object()
+        context = {
+            **self.get_serializer_context(),
+            "gain": selectors.profiles_shareable_count(partnership=row.partnership),
+            "give": selectors.profiles_shareable_count(partnership=self.partnership),
+        }
+        return Response(PartnerDetailSerializer(row, context=context).data)
