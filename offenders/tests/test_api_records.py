@@ -697,11 +697,14 @@ def test_notices_list_costs_the_same_for_5_and_50_notices(
 
 
 def test_the_openapi_document_links_a_new_notice_to_its_reading_and_appeal(
-    admin_a: User,
+    subject: OffenderProfile, partnership_a: Partnership, admin_a: User
 ) -> None:
+    """The links from a 201 are followed here, from a real answer (the fuzzer's stateful
+    phase follows the links from reads)."""
     document = client_for(admin_a).get("/api/v1/schema/?format=json")
     assert document.status_code == 200
-    create = json.loads(document.content)["paths"]["/api/v1/p/{slug}/notices/"]["post"]
+    paths = json.loads(document.content)["paths"]
+    create = paths["/api/v1/p/{slug}/notices/"]["post"]
     links = create["responses"]["201"]["links"]
     assert {link["operationId"] for link in links.values()} == {
         "notices_retrieve",
@@ -710,6 +713,29 @@ def test_the_openapi_document_links_a_new_notice_to_its_reading_and_appeal(
     assert all(link["parameters"]["id"] == "$response.body#/id" for link in links.values())
     assert create["responses"]["201"]["headers"]["Location"]["schema"]["format"] == "uri"
     assert create["requestBody"]["content"]["application/json"]["examples"]
+    operations = {
+        operation["operationId"]: (path, method)
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+    client = api_as(admin_a, partnership_a)
+    created = post_json(client, "/api/v1/p/alpha/notices/", issue_body(subject))
+    assert created.status_code == 201, created.content
+    today = timezone.localdate().isoformat()
+    answers = {}
+    for name, link in links.items():
+        path, method = operations[link["operationId"]]
+        url = path.replace("{slug}", "alpha").replace("{id}", str(created.json()["id"]))
+        if method == "get":
+            answers[name] = client.get(url)
+        else:
+            answers[name] = post_json(client, url, {"appeal_lodged_on": today})
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        "GetNotice": 200,
+        "RecordAppeal": 200,
+    }
+    assert answers["GetNotice"].json() == created.json()
+    assert answers["RecordAppeal"].json()["appeal_lodged_on"] == today
 
 
 def test_statuses_in_the_document_are_the_models(admin_a: User) -> None:
