@@ -23,7 +23,7 @@ from bcrp.actors import Actor
 from bcrp.models import User
 from bulletins.services import bulletin_post
 from offenders import services as offender_services
-from partnerships.models import Partnership, Role
+from partnerships.models import Membership, Partnership, Role
 from sharing import services as sharing_services
 from tests.factories import (
     BusinessFactory,
@@ -33,7 +33,6 @@ from tests.factories import (
     api_token_for,
     image_on,
     incident_reported,
-    membership_of,
     partnership_make,
     person_in,
 )
@@ -93,7 +92,8 @@ def _records_add(
 ) -> None:
     """`count` more of every kind of record a list page shows, own and shared."""
     gallery = GalleryFactory(partnership=home, members_may_see=True)
-    member = person_in(home, Role.MEMBER)
+    # The network's member reports them, so that member's own incident lists have rows too.
+    reporter = Membership.objects.filter(partnership=home, role=Role.MEMBER).earliest("pk")
     for n in range(count):
         profile = ProfileFactory(partnership=home)
         image_on(profile, admin, seed=n + 1)
@@ -106,7 +106,7 @@ def _records_add(
         business = BusinessFactory(partnership=home)
         PremisesFactory(business=business)
         person_in(home, Role.MEMBER)
-        incident_reported(membership_of(member, home), photos=1)
+        incident_reported(reporter, photos=1)
         bulletin_post(
             partnership=home,
             title=f"Alert {n}",
