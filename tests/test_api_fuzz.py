@@ -47,8 +47,8 @@ ST = Path(sys.executable).parent / "st"
 # one's is rightly refused with a 400 naming the field.
 EXCLUDED_CHECKS = "positive_data_acceptance"
 EXAMPLES = 12
-# Scenarios for the stateful phase, enough that every declared link is drawn (about 10 s a run).
-STATEFUL_EXAMPLES = 50
+# Scenarios for the stateful phase, enough that every declared link is drawn (under a minute a run).
+STATEFUL_EXAMPLES = 150
 
 
 @pytest.fixture
