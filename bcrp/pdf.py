@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -126,6 +127,68 @@ class PdfDocument(FPDF):
             self.multi_cell(0, 4, printable(caption), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.set_font(FONT, "", TEXT_SIZE)
         self.ln(2)
+
+    def card(
+        self,
+        *,
+        x: float,
+        y: float,
+        width: float,
+        height: float,
+        jpeg: bytes | None,
+        photo_width: float,
+        title: str,
+        lines: Sequence[tuple[str, bool]],
+    ) -> None:
+        """A framed box at (x, y): the photo (fitted to `photo_width` by the box's height) on
+        the left, the title and then `lines` (text, bold) beside it; text that does not fit
+        ends with an ellipsis rather than spilling onto the next box."""
+        pad = 2.0
+        self.rect(x, y, width, height)
+        inner_height = height - 2 * pad
+        if jpeg is not None:
+            self.image(
+                io.BytesIO(jpeg),
+                x=x + pad,
+                y=y + pad,
+                w=photo_width,
+                h=inner_height,
+                keep_aspect_ratio=True,
+            )
+        else:
+            self.set_font(FONT, "", SMALL_SIZE)
+            self.set_xy(x + pad, y + pad + inner_height / 2 - 2)
+            self.cell(photo_width, 4, "No photo", align="C")
+        text_x = x + pad + photo_width + pad
+        text_width = width - (text_x - x) - pad
+        bottom = y + height - pad
+        # Drawn at fixed places, so the page must not break in the middle of a box.
+        self.set_auto_page_break(auto=False)
+        self.set_y(y + pad)
+        for text, bold, size, line in [
+            (title, True, TEXT_SIZE, LINE),
+            *((text, bold, SMALL_SIZE, 4.0) for text, bold in lines),
+        ]:
+            self.set_font(FONT, "B" if bold else "", size)
+            wrapped = cast(
+                list[str],
+                self.multi_cell(text_width, line, printable(text), dry_run=True, output="LINES"),
+            )
+            room = int((bottom - self.get_y()) // line)
+            if room <= 0:
+                break
+            if len(wrapped) > room:
+                wrapped = [*wrapped[: room - 1], self._ellipsed(wrapped[room - 1], text_width)]
+            for part in wrapped:
+                self.set_x(text_x)
+                self.cell(text_width, line, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_font(FONT, "", TEXT_SIZE)
+
+    def _ellipsed(self, text: str, width: float) -> str:
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text + "…"
 
     def to_bytes(self) -> bytes:
         return bytes(self.output())
