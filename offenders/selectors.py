@@ -523,8 +523,19 @@ def notices_visible(*, membership: Membership, action: Action = VIEW) -> QuerySe
 
 
 def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion | None:
-    """One notice of notices_visible."""
-    return notices_visible(membership=membership, action=action).filter(pk=pk).first()
+    """One notice of notices_visible, with its profile's main photo for the printed sheet."""
+    return (
+        notices_visible(membership=membership, action=action)
+        .prefetch_related(
+            Prefetch(
+                "profile__images",
+                queryset=_primary_images().queryset,
+                to_attr="primary_images",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def _name_query(text: str) -> SearchQuery | None:

@@ -1,4 +1,5 @@
-"""The printed gallery briefing: what members see of a gallery, as a PDF for administrators."""
+"""The printed gallery briefing (what members see of a gallery, as a PDF for administrators) and
+the photo on the printable notice."""
 
 from __future__ import annotations
 
@@ -389,3 +390,38 @@ def test_the_first_page_renders_with_photos(briefed: Briefed, admin_a: User) -> 
     coloured = sum(count for count, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 60)
     assert coloured > 2000
     document.close()
+
+
+def test_the_printable_notice_shows_the_main_photo(
+    partnership_a: Partnership, admin_a: User, police_a: User
+) -> None:
+    profile = ProfileFactory(partnership=partnership_a, first_name="Dean", last_name="Fletcher")
+    image_on(profile, admin_a, seed=2)
+    primary = image_on(profile, admin_a, seed=7)
+    offender_services.image_set_primary(image=primary, actor=Actor(user=admin_a))
+    notice = offender_services.exclusion_issue(
+        profile=profile, kind="exclusion", reason="Theft", actor=Actor(user=admin_a)
+    )
+    for user in (admin_a, police_a):
+        client = client_for(user)
+        page = client.get(f"/p/alpha/notices/{notice.pk}/").content.decode()
+        found = re.search(r'<img src="([^"]+)"[^>]*class="notice-photo"', page)
+        assert found, page
+        assert found.group(1) == f"/p/alpha/photos/{primary.token}/"
+        photo = client.get(found.group(1))
+        assert photo.status_code == 200
+        assert photo["Content-Type"] == "image/jpeg"
+
+
+def test_a_notice_without_a_photo_prints_without_one(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    profile = ProfileFactory(partnership=partnership_a, first_name="No", last_name="Picture")
+    notice = offender_services.exclusion_issue(
+        profile=profile, kind="warning", reason="Theft", actor=Actor(user=admin_a)
+    )
+    response = client_for(admin_a).get(f"/p/alpha/notices/{notice.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "notice-photo" not in page
+    assert "No Picture" in page
