@@ -10,10 +10,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pypdfium2
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -34,8 +36,16 @@ from offenders.models import (
     OffenderProfile,
     ProfileStatus,
 )
-from partnerships.models import Partnership
-from tests.factories import GalleryFactory, ProfileFactory, image_on
+from partnerships.models import Partnership, Role
+from tests.factories import (
+    PASSWORD,
+    GalleryFactory,
+    ProfileFactory,
+    image_on,
+    jpeg_bytes,
+    partnership_make,
+    person_in,
+)
 from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
@@ -297,6 +307,24 @@ def test_names_in_any_alphabet_and_stray_control_characters_print(
     assert "Nulled" in pdf_text(data)
 
 
+def test_a_photo_still_waiting_for_its_thumbnail_prints_from_the_stored_copy(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    gallery = GalleryFactory(partnership=partnership_a)
+    waiting = ProfileFactory(partnership=partnership_a, first_name="Wanda", last_name="Waiting")
+    image = offender_services.image_add(
+        profile=waiting,
+        upload=SimpleUploadedFile("big.jpg", jpeg_bytes(9, (1600, 1200)), "image/jpeg"),
+        actor=Actor(user=admin_a),
+    )
+    assert image.thumbnail == ""
+    placed(waiting, gallery, admin_a)
+    response = client_for(admin_a).get(briefing_url(gallery))
+    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    [printed] = page.images
+    assert max(printed.image.size) == settings.IMAGE_THUMBNAIL_SIDE
+
+
 def noise_jpeg(seed: int) -> bytes:
     """A thumbnail-sized photo of noise: the worst case for size, as nothing in it compresses."""
     pixels = random.Random(seed).randbytes(320 * 240 * 3)
@@ -425,3 +453,38 @@ def test_a_notice_without_a_photo_prints_without_one(
     page = response.content.decode()
     assert "notice-photo" not in page
     assert "No Picture" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_notice_photo_fits_a_phone_and_prints(live_server: Any, page: Any) -> None:
+    partnership = partnership_make("hotel", "Hotel BCRP")
+    admin = person_in(partnership, Role.ADMIN, email="admin.hotel@example.org")
+    profile = ProfileFactory(partnership=partnership, first_name="Dean", last_name="Fletcher")
+    image_on(profile, admin, seed=6)
+    notice = offender_services.exclusion_issue(
+        profile=profile, kind="exclusion", reason="Theft", actor=Actor(user=admin)
+    )
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/p/hotel/notices/{notice.pk}/")
+    photo = page.locator("img[data-testid=notice-photo]")
+    photo.wait_for(state="visible")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    box = photo.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "notice-photo-360.png"), full_page=True)
+
+    page.emulate_media(media="print")
+    assert photo.is_visible()
+    assert not page.get_by_role("button", name="Print").is_visible()
+    printed = photo.bounding_box()
+    assert printed is not None and 150 < printed["width"] < 200  # 45 mm at 96 px to the inch
+    page.screenshot(path=str(SCREENSHOTS / "notice-photo-print.png"), full_page=True)
