@@ -435,7 +435,7 @@ class GalleryEditView(TenantEditView):
 
 class GalleryBriefingView(TenantObjectMixin[Gallery], View):
     """The members' gallery as a PDF for administrators to print and hand to members: built
-    here, not on the worker, since 200 people take well under a second."""
+    here, not on the worker: 200 people take about a second."""
 
     allowed_roles = ADMIN_ONLY
     object_selector = selectors.gallery_for
