@@ -123,10 +123,19 @@ def incident_submit(
                     f"incident-photos/{partnership.pk}/{token}.original.bin", photo.jpeg
                 )
                 written.append(name)
+                # The exhibit as the member's phone or camera produced it, for the police.
+                received = write_encrypted(
+                    f"incident-photos/{partnership.pk}/{token}.received.bin", photo.received
+                )
+                written.append(received)
                 stored = IncidentPhoto.objects.create(
                     incident=incident,
                     token=token,
                     original=name,
+                    received=received,
+                    received_type=photo.received_type,
+                    received_name=photo.received_name,
+                    received_size=len(photo.received),
                     **photo.row_fields(),
                 )
                 enqueue_on_commit("incidents.tasks.incident_photo_process", stored.pk)

@@ -326,12 +326,8 @@ def placements_of_gallery(
     placement of a profile they may see, expired or not, ready for a profile row."""
     placements = GalleryPlacement.objects.filter(gallery=gallery).select_related("profile")
     if membership.role == Role.MEMBER:
-        today = timezone.localdate()
-        circulated = OffenderProfile.objects.filter(
-            circulated_q(partnership=membership.partnership, today=today)
-        )
         placements = (
-            placements.filter(expires_on__gte=today, profile__in=circulated)
+            placements_circulated(partnership=membership.partnership, gallery=gallery)
             .only(
                 "id",
                 "expires_on",
@@ -376,6 +372,70 @@ def placements_of_gallery(
             )
         )
     return placements.order_by("profile__last_name", "profile__first_name", "id")
+
+
+def placements_circulated(
+    *, partnership: Partnership, gallery: Gallery, today: date | None = None
+) -> QuerySet[GalleryPlacement]:
+    """The places in a gallery that members see: the gallery circulated to them, the placement
+    not expired, the profile circulated (never archived, never under 18)."""
+    today = today or timezone.localdate()
+    circulated = OffenderProfile.objects.filter(circulated_q(partnership=partnership, today=today))
+    return (
+        GalleryPlacement.objects.filter(
+            gallery=gallery,
+            gallery__partnership=partnership,
+            gallery__members_may_see=True,
+            expires_on__gte=today,
+            profile__in=circulated,
+        )
+        .select_related("profile")
+        .order_by("profile__last_name", "profile__first_name", "id")
+    )
+
+
+def placements_briefed(
+    *, partnership: Partnership, gallery: Gallery, today: date | None = None
+) -> QuerySet[GalleryPlacement]:
+    """The printed gallery briefing: what members see of the gallery, each profile with only
+    the fields a person at a till needs, its main photo and its notice in force."""
+    return (
+        placements_circulated(partnership=partnership, gallery=gallery, today=today)
+        .only(
+            "id",
+            "expires_on",
+            "gallery_id",
+            *(
+                f"profile__{name}"
+                for name in (
+                    "id",
+                    "reference",
+                    "first_name",
+                    "last_name",
+                    "aliases",
+                    "warning_markers",
+                    "status",
+                )
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "profile__images",
+                queryset=OffenderImage.objects.filter(is_primary=True).only(
+                    "id",
+                    "profile_id",
+                    "is_primary",
+                    "original",
+                    "thumbnail",
+                    "width",
+                    "height",
+                    "processed_at",
+                ),
+                to_attr="primary_images",
+            ),
+            Prefetch("profile__notices", queryset=notices_prefetch().queryset),
+        )
+    )
 
 
 def placement_for(*, membership: Membership, pk: int, action: Action) -> GalleryPlacement | None:
@@ -463,8 +523,19 @@ def notices_visible(*, membership: Membership, action: Action = VIEW) -> QuerySe
 
 
 def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion | None:
-    """One notice of notices_visible."""
-    return notices_visible(membership=membership, action=action).filter(pk=pk).first()
+    """One notice of notices_visible, with its profile's main photo for the printed sheet."""
+    return (
+        notices_visible(membership=membership, action=action)
+        .prefetch_related(
+            Prefetch(
+                "profile__images",
+                queryset=_primary_images().queryset,
+                to_attr="primary_images",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def _name_query(text: str) -> SearchQuery | None:

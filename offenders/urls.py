@@ -74,4 +74,9 @@ urlpatterns = [
     path("galleries/", views.GalleryListView.as_view(), name="galleries"),
     path("galleries/add/", views.GalleryEditView.as_view(), name="gallery-add"),
     path("galleries/<int:pk>/", views.GalleryEditView.as_view(), name="gallery-edit"),
+    path(
+        "galleries/<int:pk>/briefing.pdf",
+        views.GalleryBriefingView.as_view(),
+        name="gallery-briefing",
+    ),
 ]

@@ -13,6 +13,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -20,6 +21,7 @@ from bcrp.actors import CHANGE, EXPORT, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
 from offenders import selectors, services
+from offenders.briefing import briefing_pdf
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.forms import (
     AppealForm,
@@ -429,6 +431,45 @@ class GalleryEditView(TenantEditView):
         return services.gallery_save(
             partnership=self.partnership, gallery=instance, actor=self.actor
         )
+
+
+class GalleryBriefingView(TenantObjectMixin[Gallery], View):
+    """The members' gallery as a PDF for administrators to print and hand to members: built
+    here, not on the worker: 200 people take about a second."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.gallery_for
+    action = EXPORT
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        gallery = self.get_object()
+        if not gallery.members_may_see:
+            return render(
+                request,
+                "offenders/briefing_refused.html",
+                {"gallery": gallery, "partnership": self.partnership, "is_admin": True},
+                status=409,
+            )
+        today = timezone.localdate()
+        placements = list(
+            selectors.placements_briefed(partnership=self.partnership, gallery=gallery, today=today)
+        )
+        pdf = briefing_pdf(
+            partnership=self.partnership, gallery=gallery, placements=placements, today=today
+        )
+        audit_record(
+            action="gallery.briefing",
+            actor=self.actor,
+            target=gallery,
+            detail={"profile_ids": [placement.profile_id for placement in placements]},
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="gallery-briefing-{gallery.pk}-{today:%Y-%m-%d}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class NoticeIssueView(ProfilePageFormView):

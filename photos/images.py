@@ -12,7 +12,7 @@ import hashlib
 import io
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import imagehash
 import pillow_heif
@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # HEIC/HEIF through pillow-heif; no thumbnails of its own, and only the primary image is read.
 pillow_heif.register_heif_opener(thumbnails=False)
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heif"}
 JPEG_QUALITY = 88
 
 
@@ -34,6 +35,10 @@ class PreparedImage:
     phash: int
     width: int
     height: int
+    # The bytes exactly as received (sha256 is theirs): kept as evidence for incident photos.
+    received: bytes = field(repr=False)
+    received_type: str
+    received_name: str
 
     def row_fields(self) -> dict[str, int | str]:
         """What a stored photo row (StoredPhoto) records of it, besides the file."""
@@ -105,6 +110,7 @@ def image_prepare(upload: UploadedFile[bytes]) -> PreparedImage:
                     raise too_many_pixels
                 probe.verify()
             decoded = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            received_format = str(decoded.format)
             decoded.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many_pixels from None
@@ -133,6 +139,9 @@ def image_prepare(upload: UploadedFile[bytes]) -> PreparedImage:
         phash=perceptual_hash(image),
         width=image.width,
         height=image.height,
+        received=data,
+        received_type=MEDIA_TYPES.get(received_format, "application/octet-stream"),
+        received_name=(upload.name or "")[-200:],
     )
 
 

@@ -20,5 +20,8 @@ class StoredPhoto(models.Model):
     created_at = models.DateTimeField("uploaded", default=timezone.now)
     processed_at = models.DateTimeField("thumbnail made", null=True, blank=True)
 
+    # The fields naming stored files, every one encrypted (key rotation rewrites them all).
+    FILE_FIELDS: tuple[str, ...] = ("original", "thumbnail")
+
     class Meta:
         abstract = True

@@ -75,9 +75,9 @@ def photo_files_rotate(*, progress: Callable[[StoredPhoto], None] | None = None)
     IMAGE_ENCRYPTION_KEYS; returns the number of files rewritten. Safe to run again."""
     rewritten = 0
     for model in stored_photo_models():
-        photos = model._default_manager.only("original", "thumbnail").order_by("pk")
+        photos = model._default_manager.only(*model.FILE_FIELDS).order_by("pk")
         for photo in photos.iterator(chunk_size=200):
-            for name in (photo.original, photo.thumbnail):
+            for name in (getattr(photo, field) for field in model.FILE_FIELDS):
                 if not name:
                     continue
                 with default_storage.open(name, "rb") as handle:
