@@ -476,7 +476,7 @@ def _pdf_start(pack: EvidencePack, contents: PackContents) -> PdfDocument:
         covers = f"One incident: {contents.incidents[0]}"
     exhibits = sum(len(e) for e in contents.exhibits.values())
     pdf.title_block("Evidence pack", f"Crime reference(s): {', '.join(references) or 'none given'}")
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Crime reference(s)", ", ".join(references) or "None recorded"),
             ("Partnership", partnership),
@@ -495,7 +495,7 @@ def _pdf_start(pack: EvidencePack, contents: PackContents) -> PdfDocument:
     )
     if contents.profile is not None:
         pdf.heading(f"Profile {contents.profile.reference}")
-        pdf.fields(_profile_fields(contents.profile))
+        pdf.fields_flowing(_profile_fields(contents.profile))
     return pdf
 
 
@@ -526,7 +526,7 @@ def _pdf_incident(pdf: PdfDocument, incident: Incident, label: str, contents: Pa
         f"{label}: {incident}", f"Crime reference: {incident.police_reference or 'none given'}"
     )
     premises = incident.premises
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Crime reference", incident.police_reference),
             ("When", _when(incident.occurred_at)),
@@ -547,7 +547,7 @@ def _pdf_incident(pdf: PdfDocument, incident: Incident, label: str, contents: Pa
     )
     pdf.heading("CCTV")
     offset = incident.cctv_clock_offset
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Camera or location", incident.cctv_camera),
             ("Recording starts", _when(incident.cctv_start)),
@@ -579,7 +579,7 @@ def _pdf_profiles(
         else:
             rows.append((link.get_role_display(), "A profile you cannot see"))
     if rows:
-        pdf.fields(rows)
+        pdf.fields_flowing(rows)
     else:
         pdf.paragraph("Nobody is linked to this incident.")
 
@@ -605,7 +605,7 @@ def _pdf_statement(pdf: PdfDocument, incident: Incident) -> None:
         "Criminal Procedure Rules, r 16.2; Criminal Justice Act 1967, s 9; "
         "Magistrates' Courts Act 1980, s 5B"
     )
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Statement of", statement.name),
             ("Age", "Over 18" if statement.over_18 else "Under 18"),
@@ -614,14 +614,14 @@ def _pdf_statement(pdf: PdfDocument, incident: Incident) -> None:
         ]
     )
     pdf.paragraph(DECLARATION)
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Signature", statement.signed_name or "DRAFT — not signed"),
             ("Signed", _when(statement.signed_at)),
         ]
     )
     pdf.paragraph(statement.account)
-    pdf.fields(
+    pdf.fields_flowing(
         [
             ("Signature witnessed by", "Signed by typing their name, on their own account"),
             ("Signed by (account)", _who(statement.signed_by) if statement.signed_by else ""),
@@ -641,10 +641,10 @@ def _pdf_impact(pdf: PdfDocument, incident: Incident) -> None:
         ("Value recovered", _money(incident.value_recovered)),
     ]
     if impact is None:
-        pdf.fields(rows)
+        pdf.fields_flowing(rows)
         pdf.paragraph("No business impact statement has been made.")
         return
-    pdf.fields(
+    pdf.fields_flowing(
         [
             *rows,
             ("Effect on staff", impact.effect_on_staff),
@@ -659,24 +659,18 @@ def _pdf_exhibits(pdf: PdfDocument, exhibits: list[Exhibit], log: ContinuityLog)
     if not exhibits:
         pdf.paragraph("No exhibits.")
         return
-    pdf.rows(
-        ["Reference", "File name as received", "Type", "Size"],
+    pdf.small_lines(
         [
-            (
-                e.reference,
-                e.photo.received_name,
-                e.photo.received_type,
-                _size(e.photo.received_size),
-            )
+            f"{e.reference} · {e.photo.received_name or 'no file name'} · "
+            f"{e.photo.received_type or 'type not recorded'} · {_size(e.photo.received_size)}"
             for e in exhibits
         ],
+        size=SMALL_SIZE + 1,
     )
     # Each hash on a line of its own, small enough never to wrap, so it can be copied whole.
-    pdf.set_font("DejaVu", "", SMALL_SIZE - 1)
-    for exhibit in exhibits:
-        pdf.multi_cell(0, 4, f"{exhibit.reference} SHA-256 {exhibit.photo.sha256}")
-        pdf.ln(0)
-    pdf.ln(2)
+    pdf.small_lines(
+        [f"{e.reference} SHA-256 {e.photo.sha256}" for e in exhibits], size=SMALL_SIZE - 1
+    )
     for exhibit in exhibits:
         photo = exhibit.photo
         pdf.heading(f"Exhibit {exhibit.reference}")
@@ -690,9 +684,11 @@ def _pdf_exhibits(pdf: PdfDocument, exhibits: list[Exhibit], log: ContinuityLog)
             width=90,
             caption=f"Exhibit {exhibit.reference} · {photo.received_name or 'photo'}",
         )
-        pdf.rows(
-            ["When", "What", "Who"],
-            [(_when(line.when), line.what, line.who) for line in log.of_photo(photo)],
+        pdf.small_lines(
+            [
+                f"Continuity log of {exhibit.reference}: who uploaded, viewed and exported it",
+                *(f"{_when(line.when)} · {line.what} · {line.who}" for line in log.of_photo(photo)),
+            ]
         )
 
 
