@@ -118,12 +118,16 @@ class PdfDocument(FPDF):
     def fields_flowing(self, rows: Sequence[tuple[str, object]]) -> None:
         """Like `fields`, drawn in one pass without a table: a table measures every cell and
         then draws it, which doubles the time of a long document (an evidence pack).
-        Labels must fit their column on one line."""
+        A label too long for its column gets a line of its own."""
         for label, value in rows:
             if self.get_y() > self.h - 30:
                 self.add_page()
             self.set_font(FONT, "B", TEXT_SIZE)
-            self.cell(55, LINE + 1, printable(label))
+            if self.get_string_width(printable(label)) > 53:
+                self.multi_cell(0, LINE + 1, printable(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.set_x(self.l_margin + 55)
+            else:
+                self.cell(55, LINE + 1, printable(label))
             self.set_font(FONT, "", TEXT_SIZE)
             text = printable(value) if value not in (None, "") else "—"
             self.multi_cell(0, LINE + 1, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

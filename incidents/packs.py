@@ -573,11 +573,13 @@ def _pdf_profiles(
     pdf.heading("People linked to the incident")
     rows: list[tuple[str, object]] = []
     for link in links:
+        role, _, how = str(link.get_role_display()).partition(" (")
+        how = f" ({how}" if how else ""
         if link.profile_id in contents.visible_profile_ids:
             profile = link.profile
-            rows.append((link.get_role_display(), f"{profile.reference} {profile.display_name}"))
+            rows.append((role, f"{profile.reference} {profile.display_name}{how}"))
         else:
-            rows.append((link.get_role_display(), "A profile you cannot see"))
+            rows.append((role, f"A profile you cannot see{how}"))
     if rows:
         pdf.fields_flowing(rows)
     else:

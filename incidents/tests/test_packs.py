@@ -461,3 +461,19 @@ def test_the_worker_builds_the_pack(celery_worker_process: dict[str, Any]) -> No
     with pack_zip(ready) as archive:
         assert archive.read("exhibits/JS-1.png") == uploads[0]
     assert "CR/0412/25" in pdf_text(pack_pdf(ready))
+
+
+def test_a_pack_asked_for_by_someone_who_has_since_left_is_not_built(
+    evidence: tuple[Incident, list[bytes]], police_a: User, admin_a: User
+) -> None:
+    from partnerships.services import membership_end
+
+    incident, _ = evidence
+    pack = pack_request(incident=incident, actor=Actor(user=police_a))
+    membership_end(
+        membership=membership_of(police_a, incident.partnership), actor=Actor(user=admin_a)
+    )
+    with pytest.raises(Exception, match="no longer holds a role"):
+        pack_build(pack.pk)
+    pack.refresh_from_db()
+    assert pack.status == ExportStatus.FAILED and not pack.pdf_file
