@@ -48,6 +48,8 @@ bench: $(INSTALLED)
 	BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py migrate --verbosity 0
 	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_large $(PY) manage.py bench_dataview --label large \
 		--partnerships 200 --profiles-per 500 --hub-profiles 11800 --mid-peers 15
+	BCRP_EMBEDDED_DB=bcrp_bench_pack $(PY) manage.py migrate --verbosity 0
+	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_pack $(PY) manage.py bench_pack
 
 # Stops nothing: stop `make run` first. Removes the embedded database, Redis data and uploads.
 clean-var:

@@ -4,6 +4,7 @@ with the vendored DejaVu fonts so any name in any alphabet prints the same on ev
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TEXT_SIZE = 10
 SMALL_SIZE = 8
 LINE = 5
+# fontTools logs every glyph of every font it subsets at INFO: pages of noise in a worker's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def printable(text: object) -> str:
@@ -110,6 +113,32 @@ class PdfDocument(FPDF):
                 row = table.row()
                 for value in values:
                     row.cell(printable(value) if value not in (None, "") else "—")
+        self.set_font(FONT, "", TEXT_SIZE)
+        self.ln(2)
+
+    def fields_flowing(self, rows: Sequence[tuple[str, object]]) -> None:
+        """Like `fields`, drawn in one pass without a table: a table measures every cell and
+        then draws it, which doubles the time of a long document (an evidence pack).
+        A label too long for its column gets a line of its own."""
+        for label, value in rows:
+            if self.get_y() > self.h - 30:
+                self.add_page()
+            self.set_font(FONT, "B", TEXT_SIZE)
+            if self.get_string_width(printable(label)) > 53:
+                self.multi_cell(0, LINE + 1, printable(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.set_x(self.l_margin + 55)
+            else:
+                self.cell(55, LINE + 1, printable(label))
+            self.set_font(FONT, "", TEXT_SIZE)
+            text = printable(value) if value not in (None, "") else "—"
+            self.multi_cell(0, LINE + 1, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def small_lines(self, lines: Sequence[str], *, size: float = SMALL_SIZE) -> None:
+        """Short lines of small print, one after another (a log, a list of hashes)."""
+        self.set_font(FONT, "", size)
+        for line in lines:
+            self.multi_cell(0, 4, printable(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, "", TEXT_SIZE)
         self.ln(2)
 

@@ -314,6 +314,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "bulletins.tasks.bulletin_digest_weekly",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    "evidence-packs-sweep": {
+        "task": "incidents.tasks.evidence_packs_sweep",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # Requests each API token (or signed-in person) may make, counted across every web node.

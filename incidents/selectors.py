@@ -22,7 +22,14 @@ from django.db.models import Count, DateField, DecimalField, Prefetch, QuerySet,
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
 
 from bcrp.actors import Action
-from incidents.models import Category, Incident, IncidentOffender, IncidentPhoto, IncidentStatus
+from incidents.models import (
+    Category,
+    EvidencePack,
+    Incident,
+    IncidentOffender,
+    IncidentPhoto,
+    IncidentStatus,
+)
 from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible
 from partnerships.models import Membership, Partnership, Premises, Role
@@ -127,6 +134,27 @@ def incidents_of_profile(*, membership: Membership, profile: OffenderProfile) ->
         .filter(offender_links__profile=profile)
         .select_related("premises")
         .order_by("-occurred_at")
+    )
+
+
+def pack_for(*, membership: Membership, token: str, action: Action) -> EvidencePack | None:
+    """An evidence pack of this partnership: its administrators and police alone see one."""
+    if membership.role not in (Role.ADMIN, Role.POLICE):
+        return None
+    return (
+        EvidencePack.objects.select_related("incident", "profile", "requested_by")
+        .filter(token=token, partnership_id=membership.partnership_id)
+        .first()
+    )
+
+
+def pack_profile_for(*, membership: Membership, pk: int, action: Action) -> OffenderProfile | None:
+    """A profile to build a pack of: one this person sees and this partnership owns (a peer's
+    incidents are never in our packs)."""
+    return (
+        profiles_visible(membership=membership)
+        .filter(pk=pk, partnership_id=membership.partnership_id)
+        .first()
     )
 
 

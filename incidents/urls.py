@@ -36,3 +36,11 @@ urlpatterns = [
         name="profile-from-photo",
     ),
 ]
+
+urlpatterns += [
+    path("incidents/<int:pk>/pack/", views.IncidentPackRequestView.as_view(), name="incident-pack"),
+    path("profiles/<int:pk>/pack/", views.ProfilePackRequestView.as_view(), name="profile-pack"),
+    path("packs/<token:token>/", views.PackView.as_view(), name="pack"),
+    path("packs/<token:token>/pdf/", views.PackDownloadView.as_view(kind="pdf"), name="pack-pdf"),
+    path("packs/<token:token>/zip/", views.PackDownloadView.as_view(kind="zip"), name="pack-zip"),
+]

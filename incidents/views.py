@@ -1,5 +1,5 @@
 """Incident pages: report, my reports / review queue, an incident, its photos, review actions,
-and the statistics page with its CSV download."""
+the statistics page with its CSV download, and evidence packs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -19,9 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
-from incidents import selectors, services
+from incidents import packs, selectors, services
 from incidents.forms import IncidentForm, LinkForm, RejectForm, stats_range_parse
-from incidents.models import Incident, IncidentPhoto, IncidentStatus
+from incidents.models import EvidencePack, Incident, IncidentPhoto, IncidentStatus
+from offenders.models import ExportStatus, OffenderProfile
 from offenders.selectors import profile_by_reference
 from partnerships.models import Role
 from partnerships.tenancy import (
@@ -286,4 +287,80 @@ class StatsCsvView(PartnershipMixin, View):
         # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
         response.write("\ufeff")
         stats_csv_write(stats, response)
+        return response
+
+
+# Evidence packs: build one from an incident or a profile, watch it being built, download it.
+
+
+class IncidentPackRequestView(IncidentMixin, View):
+    """POST from the incident's page: queue its evidence pack and go and watch it."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    action = VIEW
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        pack = packs.pack_request(incident=self.get_object(), actor=self.actor)
+        return redirect("incidents:pack", slug=slug, token=pack.token)
+
+
+class ProfilePackRequestView(TenantObjectMixin[OffenderProfile], View):
+    """POST from one of this partnership's own profiles: a pack across its incidents."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.pack_profile_for
+    action = VIEW
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        pack = packs.pack_request(profile=self.get_object(), actor=self.actor)
+        return redirect("incidents:pack", slug=slug, token=pack.token)
+
+
+class PackMixin(TenantObjectMixin[EvidencePack]):
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.pack_for
+    action = VIEW
+
+
+class PackView(PackMixin, TemplateView):
+    """The pack's progress and what it is doing, polled by htmx until ready; then downloads."""
+
+    template_name = "incidents/pack.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return ["incidents/pack_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        pack = self.get_object()
+        context.update(
+            pack=pack,
+            working=pack.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+            keep_days=packs.PACK_KEEP_DAYS,
+        )
+        return context
+
+
+class PackDownloadView(PackMixin, View):
+    """The pack's PDF or ZIP, never cached, each download on the record."""
+
+    http_method_names = ["get"]
+    kind = "pdf"
+
+    def get(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        pack = self.get_object()
+        if pack.status != ExportStatus.READY:
+            raise Http404("This pack is not ready.")
+        content_type = "application/pdf" if self.kind == "pdf" else "application/zip"
+        response = HttpResponse(packs.pack_read(pack, self.kind), content_type=content_type)
+        subject = pack.profile.reference if pack.profile else f"incident-{pack.incident_id}"
+        response["Content-Disposition"] = (
+            f'attachment; filename="evidence-pack-{subject}.{self.kind}"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        packs.pack_download_record(pack=pack, kind=self.kind, actor=self.actor)
         return response

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from bcrp.actors import Actor
 from bcrp.models import User
 from bulletins.services import bulletin_post
+from incidents.packs import pack_build, pack_request
 from offenders import services as offender_services
 from offenders.exports import export_build, export_request
 from partnerships import services
@@ -96,6 +97,8 @@ def world(
     )
     export = export_request(profile=profile, request_reference="", actor=Actor(user=admin_a))
     export_build(export.pk)  # ready, so its download is reachable too
+    pack = pack_request(incident=incident, actor=Actor(user=admin_a))
+    pack_build(pack.pk)  # ready, so its downloads are reachable too
     bulletin = bulletin_post(
         partnership=partnership_a,
         title="Alert",
@@ -116,7 +119,7 @@ def world(
             notice.pk,
             bulletin.pk,
         ],
-        "token": [image.token, incident.photos.get().token, export.token],
+        "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
     }
 
