@@ -36,3 +36,17 @@ urlpatterns = [
         name="profile-from-photo",
     ),
 ]
+urlpatterns += [
+    path("incidents/<int:pk>/statement/", views.StatementView.as_view(), name="statement"),
+    path(
+        "incidents/<int:pk>/statement/sign/",
+        views.StatementSignView.as_view(),
+        name="statement-sign",
+    ),
+    path(
+        "incidents/<int:pk>/statement/new-version/",
+        views.StatementNewVersionView.as_view(),
+        name="statement-new-version",
+    ),
+    path("incidents/<int:pk>/impact/", views.ImpactStatementView.as_view(), name="impact"),
+]

@@ -105,7 +105,7 @@ STATUS_PARAMETER = OpenApiParameter(
 )
 
 
-BOOLEAN_FIELDS = ("police_attended",)
+BOOLEAN_FIELDS = ("police_attended", "cctv_kept")
 
 
 class IncidentViewSet(TenantViewSet):
