@@ -121,6 +121,12 @@ def test_api_takes_and_shows_cctv_details(partnership_a: Partnership, member_a: 
     )
     assert refused.status_code == 400
     assert "cctv_end" in str(refused.json())
+    for name in ("cctv_start", "cctv_end", "cctv_clock_offset"):
+        empty = {**data, name: ""}
+        refused = client.post(
+            "/api/v1/p/alpha/incidents/", empty, headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+        assert refused.status_code == 400 and "rather than send it empty" in str(refused.json())
     not_boolean = {**data, "cctv_kept": "yes"}
     refused = client.post(
         "/api/v1/p/alpha/incidents/", not_boolean, headers={"Idempotency-Key": str(uuid.uuid4())}

@@ -177,12 +177,11 @@ def test_a_signed_statement_cannot_be_changed_in_place(incident: Incident, maker
     signed = services.statement_sign(
         incident=incident, version=1, signed_name="Jane Smith", actor=actor
     )
-    with pytest.raises(DatabaseError, match="signed witness statement cannot be changed"):
-        with transaction.atomic():
-            WitnessStatement.objects.filter(pk=signed.pk).update(account="x")
-    with pytest.raises(DatabaseError):
-        with transaction.atomic():
-            WitnessStatement.objects.filter(pk=signed.pk).update(signed_name="Someone Else")
+    refused = "signed witness statement cannot be changed"
+    with pytest.raises(DatabaseError, match=refused), transaction.atomic():
+        WitnessStatement.objects.filter(pk=signed.pk).update(account="x")
+    with pytest.raises(DatabaseError, match=refused), transaction.atomic():
+        WitnessStatement.objects.filter(pk=signed.pk).update(signed_name="Someone Else")
     with pytest.raises(ValidationError, match="signed already"):
         services.statement_sign(incident=incident, version=1, signed_name="Jane Smith", actor=actor)
     # The service path, asked to change version 1, makes version 2 and leaves 1 as it was.
