@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
-from incidents.models import MAX_PHOTOS_PER_INCIDENT, Incident
+from incidents.models import (
+    CCTV_MAX_OFFSET,
+    MAX_PHOTOS_PER_INCIDENT,
+    ImpactStatement,
+    Incident,
+    WitnessStatement,
+)
 from incidents.selectors import STATS_TIME_ZONE, premises_for_reporter, profiles_for_reporter
 from offenders.models import OffenderProfile
 from partnerships.models import Membership, Premises
@@ -38,6 +44,18 @@ def _earliest_incident() -> datetime:
 
 def _latest_incident() -> datetime:
     return timezone.now() + CLOCK_SKEW
+
+
+# Shown together in a section of the report page that opens on request: most reports have none.
+CCTV_FIELDS = (
+    "cctv_camera",
+    "cctv_start",
+    "cctv_end",
+    "cctv_clock_offset",
+    "cctv_retrieved_by",
+    "cctv_kept",
+    "cctv_kept_where",
+)
 
 
 class IncidentForm(forms.ModelForm[Incident]):
@@ -69,6 +87,41 @@ class IncidentForm(forms.ModelForm[Incident]):
         ),
         help_text=f"Up to {MAX_PHOTOS_PER_INCIDENT} photos: CCTV stills, damage, items.",
     )
+    cctv_start = IsoDateTimeField(
+        label="Recording starts",
+        required=False,
+        earliest=_earliest_incident,
+        latest=_latest_incident,
+        help_text="The time on the recording where the footage of the incident begins.",
+        error_messages={
+            "too_early": f"That is before {EARLIEST_INCIDENT_YEAR}: check the year.",
+            "too_late": "That time is in the future.",
+        },
+    )
+    cctv_end = IsoDateTimeField(
+        label="Recording ends",
+        required=False,
+        earliest=_earliest_incident,
+        latest=_latest_incident,
+        error_messages={
+            "too_early": f"That is before {EARLIEST_INCIDENT_YEAR}: check the year.",
+            "too_late": "That time is in the future.",
+        },
+    )
+    cctv_clock_offset = forms.IntegerField(
+        label="How far the camera's clock is out (seconds)",
+        required=False,
+        min_value=-CCTV_MAX_OFFSET,
+        max_value=CCTV_MAX_OFFSET,
+        help_text="If the camera shows 14:02:00 when it is really 14:00:00, enter 120; if it "
+        "shows 13:59:30, enter -30. Leave empty if you have not checked, 0 if it is right.",
+        error_messages={
+            "min_value": "A clock more than a day behind is wrong, not offset: leave this "
+            "empty and say so in the description.",
+            "max_value": "A clock more than a day ahead is wrong, not offset: leave this "
+            "empty and say so in the description.",
+        },
+    )
     # A fresh one in each form shown; sending the same form again is then recognised. Clients
     # that send none (older scripts) still get their report stored, without that protection.
     submission_key = forms.UUIDField(
@@ -90,6 +143,7 @@ class IncidentForm(forms.ModelForm[Incident]):
             "value_recovered",
             "police_attended",
             "police_reference",
+            *CCTV_FIELDS,
         )
         widgets = {
             "description": NormalisedTextarea(attrs={"rows": 4}),
@@ -106,6 +160,80 @@ class IncidentForm(forms.ModelForm[Incident]):
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))
             if membership.premises_id:
                 self.initial.setdefault("premises", membership.premises_id)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("cctv_start"), cleaned.get("cctv_end")
+        if start and end and end < start:
+            self.add_error("cctv_end", "The recording cannot end before it starts.")
+        return cleaned
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name not in CCTV_FIELDS]
+
+    def cctv_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name in CCTV_FIELDS]
+
+    def cctv_has_errors(self) -> bool:
+        return any(self.has_error(name) for name in CCTV_FIELDS)
+
+
+class StatementForm(forms.ModelForm[WitnessStatement]):
+    """The maker's statement as they edit it on a phone; `version` is the one they were shown."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=32767)
+
+    class Meta:
+        model = WitnessStatement
+        fields = ("name", "occupation", "over_18", "exhibit_prefix", "account")
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "occupation": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "exhibit_prefix": forms.TextInput(
+                attrs={"autocapitalize": "characters", "size": 4, "class": "prefix-input"}
+            ),
+            "account": NormalisedTextarea(attrs={"rows": 18, "class": "statement-account"}),
+        }
+
+    def clean_exhibit_prefix(self) -> str:
+        prefix = str(self.cleaned_data["exhibit_prefix"]).strip().upper()
+        if not prefix.isalpha() or not prefix.isascii():
+            raise ValidationError("Use letters only, e.g. JS for Jane Smith.")
+        return prefix
+
+    def clean_name(self) -> str:
+        return " ".join(str(self.cleaned_data["name"]).split())
+
+
+class StatementSignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=32767)
+    signed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=WitnessStatement._meta.get_field("signed_name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class StatementVersionForm(forms.Form):
+    """The earlier version asked for in the query string (`?version=2`)."""
+
+    version = forms.IntegerField(min_value=1, max_value=32767)
+
+
+class ImpactStatementForm(forms.ModelForm[ImpactStatement]):
+    class Meta:
+        model = ImpactStatement
+        fields = ("effect_on_staff", "effect_on_business")
+        widgets = {
+            "effect_on_staff": NormalisedTextarea(attrs={"rows": 8}),
+            "effect_on_business": NormalisedTextarea(attrs={"rows": 8}),
+        }
+        help_texts = {
+            "effect_on_staff": "How it affected you and your colleagues: fear, time off, "
+            "changes to how you work.",
+            "effect_on_business": "What it cost the business beyond the goods: staff time, "
+            "security, lost trade, damage.",
+        }
 
 
 class RejectForm(forms.Form):

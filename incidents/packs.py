@@ -36,6 +36,7 @@ from bcrp.crypto import read_encrypted, write_encrypted
 from bcrp.models import AuditEvent, User
 from bcrp.pdf import SMALL_SIZE, PdfDocument
 from bcrp.queue import enqueue_on_commit
+from incidents import selectors
 from incidents.models import (
     EvidencePack,
     ImpactStatement,
@@ -60,11 +61,6 @@ EXTENSIONS = {
     "image/heif": ".heic",
 }
 PDF_NAME = "evidence-pack.pdf"
-DECLARATION = (
-    "This statement is true to the best of my knowledge and belief and I make it knowing that, "
-    "if it is tendered in evidence, I shall be liable to prosecution if I have wilfully stated "
-    "in it anything which I know to be false, or do not believe to be true."
-)
 README = """Evidence pack
 =============
 
@@ -256,8 +252,10 @@ def _exhibits_of(incident: Incident) -> list[Exhibit]:
     reporter's, else EX."""
     current = statement_current(incident)
     prefix = (current.exhibit_prefix if current else "") or _initials(incident.reported_by) or "EX"
-    photos = sorted(incident.photos.all(), key=lambda photo: photo.pk)
-    return [Exhibit(f"{prefix}/{n}", photo, incident) for n, photo in enumerate(photos, 1)]
+    return [
+        Exhibit(reference, photo, incident)
+        for reference, photo in selectors.exhibits_of(incident=incident, prefix=prefix)
+    ]
 
 
 def _when(value: datetime | None) -> str:
@@ -615,7 +613,11 @@ def _pdf_statement(pdf: PdfDocument, incident: Incident) -> None:
             ("Version", statement.version if signed else f"{statement.version} — DRAFT"),
         ]
     )
-    pdf.paragraph(DECLARATION)
+    pdf.paragraph(
+        selectors.statement_declaration(
+            pages=selectors.statement_pages_estimate(statement=statement)
+        )
+    )
     pdf.fields_flowing(
         [
             ("Signature", statement.signed_name or "DRAFT — not signed"),

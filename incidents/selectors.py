@@ -25,10 +25,12 @@ from bcrp.actors import Action
 from incidents.models import (
     Category,
     EvidencePack,
+    ImpactStatement,
     Incident,
     IncidentOffender,
     IncidentPhoto,
     IncidentStatus,
+    WitnessStatement,
 )
 from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible
@@ -135,6 +137,81 @@ def incidents_of_profile(*, membership: Membership, profile: OffenderProfile) ->
         .select_related("premises")
         .order_by("-occurred_at")
     )
+
+
+# Witness and impact statements
+
+# The MG11's own words above the maker's signature.
+STATEMENT_DECLARATION = (
+    "This statement (consisting of {pages} page(s) each signed by me) is true to the best of my "
+    "knowledge and belief and I make it knowing that, if it is tendered in evidence, I shall be "
+    "liable to prosecution if I have wilfully stated anything in it, which I know to be false, "
+    "or do not believe to be true."
+)
+# A printed MG11 page holds about this much of the account (A4, 11 pt): for the count shown on
+# screen; the printed statement states the pages it really has.
+STATEMENT_LINE_CHARS = 90
+STATEMENT_PAGE_LINES = 40
+
+
+def statement_declaration(*, pages: int) -> str:
+    return STATEMENT_DECLARATION.format(pages=pages)
+
+
+def statement_pages_estimate(*, statement: WitnessStatement) -> int:
+    lines = sum(
+        max(1, -(-len(paragraph) // STATEMENT_LINE_CHARS))
+        for paragraph in statement.account.split("\n")
+    )
+    return max(1, -(-lines // STATEMENT_PAGE_LINES))
+
+
+def statement_maker_is(*, membership: Membership, incident: Incident) -> bool:
+    """Whether this person makes the incident's statements: the one who reported it, in a role
+    that reports (police read statements; they never make one)."""
+    return (
+        incident.reported_by_id is not None
+        and incident.reported_by_id == membership.user_id
+        and membership.role in (Role.ADMIN, Role.MEMBER)
+    )
+
+
+def exhibit_reference(*, prefix: str, number: int) -> str:
+    return f"{prefix}/{number}" if prefix else f"Exhibit {number}"
+
+
+def exhibits_of(*, incident: Incident, prefix: str) -> list[tuple[str, IncidentPhoto]]:
+    """The incident's photos as the statement's exhibits, numbered in the order they were
+    stored: [("JS/1", photo), ("JS/2", photo), ...]. Uses the photos prefetched, if they are."""
+    photos = sorted(incident.photos.all(), key=lambda photo: photo.pk)
+    return [
+        (exhibit_reference(prefix=prefix, number=number), photo)
+        for number, photo in enumerate(photos, 1)
+    ]
+
+
+def statement_versions(*, incident: Incident) -> QuerySet[WitnessStatement]:
+    """Every version of the incident's witness statement, the latest first."""
+    return (
+        WitnessStatement.objects.filter(incident=incident)
+        .select_related("signed_by", "maker")
+        .order_by("-version")
+    )
+
+
+def statement_current(*, incident: Incident) -> WitnessStatement | None:
+    """The incident's witness statement: its latest version, signed or not; None if no one
+    has started one."""
+    return statement_versions(incident=incident).first()
+
+
+def statement_signed_latest(*, incident: Incident) -> WitnessStatement | None:
+    """The latest signed version: what can be given to the police while a change is drafted."""
+    return statement_versions(incident=incident).filter(signed_at__isnull=False).first()
+
+
+def impact_statement_of(*, incident: Incident) -> ImpactStatement | None:
+    return ImpactStatement.objects.filter(incident=incident).first()
 
 
 def pack_for(*, membership: Membership, token: str, action: Action) -> EvidencePack | None:

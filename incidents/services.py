@@ -1,8 +1,9 @@
-"""Writes for incidents: submit (one transaction, photos included), review, link, and make an
-ID-sought profile from a photo."""
+"""Writes for incidents: submit (one transaction, photos included), review, link, make an
+ID-sought profile from a photo, and the reporter's witness and impact statements."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from typing import Any
@@ -19,12 +20,15 @@ from bcrp.crypto import read_encrypted, write_encrypted
 from bcrp.queue import enqueue_on_commit
 from incidents.models import (
     MAX_PHOTOS_PER_INCIDENT,
+    ImpactStatement,
     Incident,
     IncidentOffender,
     IncidentPhoto,
     IncidentStatus,
     OffenderRole,
+    WitnessStatement,
 )
+from incidents.selectors import exhibits_of, statement_current
 from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Membership, Premises, Role
@@ -38,6 +42,13 @@ INCIDENT_FIELDS = (
     "value_recovered",
     "police_reference",
     "police_attended",
+    "cctv_camera",
+    "cctv_start",
+    "cctv_end",
+    "cctv_clock_offset",
+    "cctv_retrieved_by",
+    "cctv_kept",
+    "cctv_kept_where",
 )
 
 # Police liaison is read-only: officers see reports, members and administrators file them.
@@ -224,3 +235,241 @@ def profile_from_photo(*, photo: IncidentPhoto, actor: Actor) -> OffenderProfile
     offender_services.image_add(profile=profile, upload=still, actor=actor)
     incident_link(incident=incident, profile=profile, actor=actor)
     return profile
+
+
+# Witness statements (MG11) and business impact statements
+
+STATEMENT_FIELDS = ("name", "occupation", "over_18", "exhibit_prefix", "account")
+IMPACT_FIELDS = ("effect_on_staff", "effect_on_business")
+# Left out of initials: "Mrs Jane Smith" numbers her exhibits JS/1, not MJS/1.
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev"})
+PREFIX_MAX = WitnessStatement._meta.get_field("exhibit_prefix").max_length or 4
+
+
+def statement_initials(name: str) -> str:
+    """The prefix of the maker's exhibit references: "JS" for Jane Smith."""
+    words = [word for word in re.split(r"[\s.]+", name) if word.lower() not in TITLES]
+    letters = [next((c for c in word if c.isalpha()), "") for word in words]
+    return "".join(letters).upper()[:PREFIX_MAX]
+
+
+def statement_account_draft(*, incident: Incident, prefix: str) -> str:
+    """The account in the first person from what the member reported, for them to correct."""
+    when = timezone.localtime(incident.occurred_at)
+    place = "at work"
+    if incident.premises is not None:
+        business = incident.premises.business.name
+        place = f"at work at {business}, {incident.premises.name} ({incident.premises.postcode})"
+    paragraphs = [
+        f"On {when:%A} {when.day} {when:%B %Y} at about {when:%H:%M} I was {place}, where an "
+        f"incident of {incident.get_category_display().lower()} took place.",
+        incident.description.strip(),
+        f"The value of what was lost is £{incident.value_lost}; £{incident.value_recovered} "
+        "was recovered.",
+    ]
+    if incident.police_reference:
+        paragraphs.append(f"The police crime reference is {incident.police_reference}.")
+    if incident.cctv_camera:
+        paragraphs.append(f"The incident was recorded on CCTV ({incident.cctv_camera}).")
+    exhibits = exhibits_of(incident=incident, prefix=prefix)
+    if exhibits:
+        paragraphs.append(
+            "I produce the following exhibits:\n"
+            + "\n".join(
+                f"{reference}: photo {photo.received_name or ''}".rstrip()
+                for reference, photo in exhibits
+            )
+        )
+    return "\n\n".join(paragraphs)
+
+
+def _maker_check(incident: Incident, actor: Actor) -> None:
+    user = actor.user
+    if user is None or user.pk is None or incident.reported_by_id != user.pk:
+        raise PermissionDenied("Only the person who reported the incident makes its statements.")
+
+
+def _incident_locked(incident: Incident) -> Incident:
+    """The incident row locked to the end of the transaction: every write to its statements
+    takes this lock first, so two requests at once never number two versions alike."""
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("premises__business", "partnership")
+        .get(pk=incident.pk)
+    )
+
+
+def _statement_stale(statement: WitnessStatement, version: int) -> None:
+    if statement.version != version:
+        raise ValidationError(
+            f"The statement has changed since this page was opened (it is now version "
+            f"{statement.version}): open it again and repeat your change."
+        )
+
+
+def _statement_copy(
+    statement: WitnessStatement, incident: Incident, actor: Actor
+) -> WitnessStatement:
+    now = timezone.now()
+    copy = WitnessStatement.objects.create(
+        incident=incident,
+        version=statement.version + 1,
+        maker=actor.user,
+        **{name: getattr(statement, name) for name in STATEMENT_FIELDS},
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        action="statement.new_version",
+        actor=actor,
+        partnership=incident.partnership,
+        target=copy,
+        detail={"incident_id": incident.pk, "version": copy.version},
+    )
+    return copy
+
+
+@transaction.atomic
+def statement_open(*, incident: Incident, actor: Actor) -> WitnessStatement:
+    """The maker's statement: its latest version, or a first draft made from the incident."""
+    _maker_check(incident, actor)
+    locked = _incident_locked(incident)
+    current = statement_current(incident=locked)
+    if current is not None:
+        return current
+    user = actor.user
+    name = (user.full_name if user is not None else "").strip()
+    prefix = statement_initials(name)
+    statement = WitnessStatement.objects.create(
+        incident=locked,
+        version=1,
+        maker=user,
+        name=name,
+        over_18=True,
+        exhibit_prefix=prefix,
+        account=statement_account_draft(incident=locked, prefix=prefix),
+    )
+    audit_record(
+        action="statement.draft",
+        actor=actor,
+        partnership=locked.partnership,
+        target=statement,
+        detail={"incident_id": locked.pk},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_save(
+    *, incident: Incident, version: int, fields: dict[str, Any], actor: Actor
+) -> WitnessStatement:
+    """Save the maker's changes to the version they were shown. A signed version is never
+    changed: the changes become the next version, unsigned."""
+    _maker_check(incident, actor)
+    locked = _incident_locked(incident)
+    current = statement_current(incident=locked)
+    if current is None:
+        raise ValidationError("There is no statement to change: open the statement page again.")
+    _statement_stale(current, version)
+    if current.is_signed:
+        current = _statement_copy(current, locked, actor)
+    old_prefix, new_prefix = current.exhibit_prefix, fields["exhibit_prefix"]
+    for name in STATEMENT_FIELDS:
+        setattr(current, name, fields[name])
+    if old_prefix and new_prefix != old_prefix:
+        # The drafted account names the exhibits; they follow the new initials.
+        current.account = re.sub(
+            rf"\b{re.escape(old_prefix)}/(\d+)\b", rf"{new_prefix}/\1", current.account
+        )
+    current.updated_at = timezone.now()
+    current.full_clean(exclude=["incident", "maker", "signed_by"])
+    current.save(update_fields=[*STATEMENT_FIELDS, "updated_at"])
+    audit_record(
+        action="statement.change",
+        actor=actor,
+        partnership=locked.partnership,
+        target=current,
+        detail={"incident_id": locked.pk, "version": current.version},
+    )
+    return current
+
+
+@transaction.atomic
+def statement_sign(
+    *, incident: Incident, version: int, signed_name: str, actor: Actor
+) -> WitnessStatement:
+    """Sign the version the maker was shown by typing their name as the statement gives it."""
+    _maker_check(incident, actor)
+    locked = _incident_locked(incident)
+    statement = statement_current(incident=locked)
+    if statement is None:
+        raise ValidationError("There is no statement to sign: open the statement page again.")
+    _statement_stale(statement, version)
+    if statement.is_signed:
+        raise ValidationError("This version is signed already.")
+    missing = [
+        label
+        for label, value in (
+            ("your full name", statement.name),
+            ("your initials for exhibits", statement.exhibit_prefix),
+            ("your statement", statement.account),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise ValidationError(f"Fill in {' and '.join(missing)} and save before signing.")
+    typed = " ".join(signed_name.split())
+    if typed.casefold() != " ".join(statement.name.split()).casefold():
+        raise ValidationError(
+            {"signed_name": f"Type your name exactly as the statement gives it: {statement.name}."}
+        )
+    statement.signed_name = typed
+    statement.signed_at = timezone.now()
+    statement.signed_by = actor.user
+    statement.save(update_fields=["signed_name", "signed_at", "signed_by"])
+    audit_record(
+        action="statement.sign",
+        actor=actor,
+        partnership=locked.partnership,
+        target=statement,
+        detail={"incident_id": locked.pk, "version": statement.version},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_new_version(*, incident: Incident, actor: Actor) -> WitnessStatement:
+    """Open a signed statement for changes: the next version, a copy, unsigned. If the latest
+    version is unsigned already (the button pressed twice), that one is answered."""
+    _maker_check(incident, actor)
+    locked = _incident_locked(incident)
+    current = statement_current(incident=locked)
+    if current is None:
+        raise ValidationError("There is no statement yet: open the statement page to start one.")
+    if not current.is_signed:
+        return current
+    return _statement_copy(current, locked, actor)
+
+
+@transaction.atomic
+def impact_save(*, incident: Incident, fields: dict[str, Any], actor: Actor) -> ImpactStatement:
+    """The maker's business impact statement, created on first save."""
+    _maker_check(incident, actor)
+    locked = _incident_locked(incident)
+    impact = ImpactStatement.objects.filter(incident=locked).first() or ImpactStatement(
+        incident=locked
+    )
+    impact.maker = actor.user
+    for name in IMPACT_FIELDS:
+        setattr(impact, name, fields[name])
+    impact.updated_at = timezone.now()
+    impact.full_clean(exclude=["incident", "maker"])
+    impact.save()
+    audit_record(
+        action="impact.change",
+        actor=actor,
+        partnership=locked.partnership,
+        target=impact,
+        detail={"incident_id": locked.pk},
+    )
+    return impact

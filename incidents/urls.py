@@ -44,3 +44,18 @@ urlpatterns += [
     path("packs/<token:token>/pdf/", views.PackDownloadView.as_view(kind="pdf"), name="pack-pdf"),
     path("packs/<token:token>/zip/", views.PackDownloadView.as_view(kind="zip"), name="pack-zip"),
 ]
+
+urlpatterns += [
+    path("incidents/<int:pk>/statement/", views.StatementView.as_view(), name="statement"),
+    path(
+        "incidents/<int:pk>/statement/sign/",
+        views.StatementSignView.as_view(),
+        name="statement-sign",
+    ),
+    path(
+        "incidents/<int:pk>/statement/new-version/",
+        views.StatementNewVersionView.as_view(),
+        name="statement-new-version",
+    ),
+    path("incidents/<int:pk>/impact/", views.ImpactStatementView.as_view(), name="impact"),
+]

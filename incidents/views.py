@@ -1,5 +1,5 @@
 """Incident pages: report, my reports / review queue, an incident, its photos, review actions,
-the statistics page with its CSV download, and evidence packs."""
+the statistics page with its CSV download, witness and impact statements, and evidence packs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
@@ -20,8 +20,23 @@ from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
 from incidents import packs, selectors, services
-from incidents.forms import IncidentForm, LinkForm, RejectForm, stats_range_parse
-from incidents.models import EvidencePack, Incident, IncidentPhoto, IncidentStatus
+from incidents.forms import (
+    ImpactStatementForm,
+    IncidentForm,
+    LinkForm,
+    RejectForm,
+    StatementForm,
+    StatementSignForm,
+    StatementVersionForm,
+    stats_range_parse,
+)
+from incidents.models import (
+    EvidencePack,
+    Incident,
+    IncidentPhoto,
+    IncidentStatus,
+    WitnessStatement,
+)
 from offenders.models import ExportStatus, OffenderProfile
 from offenders.selectors import profile_by_reference
 from partnerships.models import Role
@@ -105,6 +120,19 @@ class IncidentMixin(TenantObjectMixin[Incident]):
     object_selector = selectors.incident_for
 
 
+def cctv_offset_described(seconds: int | None) -> str:
+    """A camera clock's offset as a person reads it: "2 min 5 s ahead of real time"."""
+    if seconds is None:
+        return "Not checked"
+    if seconds == 0:
+        return "Right (checked)"
+    minutes, rest = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (rest, "s")) if n]
+    direction = "ahead of" if seconds > 0 else "behind"
+    return f"{' '.join(parts)} {direction} real time ({seconds:+d} s)"
+
+
 class IncidentDetailView(IncidentMixin, TemplateView):
     allowed_roles = ALL_ROLES
     action = VIEW
@@ -127,6 +155,14 @@ class IncidentDetailView(IncidentMixin, TemplateView):
             reject_form=RejectForm(),
             link_form=LinkForm(),
             can_review=self.membership.role == Role.ADMIN,
+        )
+        context.update(
+            cctv_offset=cctv_offset_described(incident.cctv_clock_offset),
+            statement=selectors.statement_current(incident=incident),
+            impact=selectors.impact_statement_of(incident=incident),
+            statement_maker=selectors.statement_maker_is(
+                membership=self.membership, incident=incident
+            ),
         )
         return context
 
@@ -288,6 +324,212 @@ class StatsCsvView(PartnershipMixin, View):
         response.write("\ufeff")
         stats_csv_write(stats, response)
         return response
+
+
+class StatementPageMixin(IncidentMixin):
+    """The incident's statements, made only by the person who reported it."""
+
+    def maker_is(self) -> bool:
+        return selectors.statement_maker_is(membership=self.membership, incident=self.get_object())
+
+    def maker_check(self) -> None:
+        if not self.maker_is():
+            raise PermissionDenied(
+                "Only the person who reported the incident makes its statements."
+            )
+
+    def statement_url(self) -> str:
+        return reverse(
+            "incidents:statement",
+            kwargs={"slug": self.partnership.slug, "pk": self.get_object().pk},
+        )
+
+
+class StatementView(StatementPageMixin, TemplateView):
+    """The witness statement (MG11): its maker drafts (on first opening), edits, signs it and
+    starts a new version after signing; the partnership's administrators and police read it,
+    earlier versions too (`?version=2`)."""
+
+    allowed_roles = ALL_ROLES
+    action = VIEW
+    template_name = "incidents/statement.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        incident = self.get_object()
+        maker = self.maker_is()
+        current = (
+            services.statement_open(incident=incident, actor=self.actor)
+            if maker
+            else selectors.statement_current(incident=incident)
+        )
+        shown = current
+        if "version" in request.GET:
+            asked = StatementVersionForm(request.GET)
+            if not asked.is_valid():
+                return HttpResponse(
+                    "Ask for a version by its number, e.g. ?version=2.",
+                    status=400,
+                    content_type="text/plain; charset=utf-8",
+                )
+            shown = (
+                selectors.statement_versions(incident=incident)
+                .filter(version=asked.cleaned_data["version"])
+                .first()
+            )
+            if shown is None:
+                raise Http404("No such version.")
+        if not maker and shown is not None:
+            audit_record(
+                action="statement.view",
+                actor=self.actor,
+                target=shown,
+                detail={"incident_id": incident.pk, "version": shown.version},
+            )
+        return self.render_page(current=current, shown=shown)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.maker_check()
+        incident = self.get_object()
+        form = StatementForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = services.statement_save(
+                    incident=incident,
+                    version=form.cleaned_data["version"],
+                    fields=form.cleaned_data,
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Saved (version {saved.version}). When it is right, sign it below.",
+                )
+                return redirect(self.statement_url())
+        current = selectors.statement_current(incident=incident)
+        return self.render_page(current=current, shown=current, form=form, status=400)
+
+    def render_page(
+        self,
+        *,
+        current: WitnessStatement | None,
+        shown: WitnessStatement | None,
+        form: StatementForm | None = None,
+        sign_form: StatementSignForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        incident = self.get_object()
+        maker = self.maker_is()
+        # A form sent back with errors is shown again, even over a signed version: saving it
+        # makes the next version.
+        editing = (
+            maker
+            and shown is not None
+            and (form is not None or (shown == current and not shown.is_signed))
+        )
+        if editing and shown is not None:
+            form = form or StatementForm(instance=shown, initial={"version": shown.version})
+            sign_form = sign_form or StatementSignForm(initial={"version": shown.version})
+        prefix = shown.exhibit_prefix if shown is not None else ""
+        context = self.get_context_data(
+            incident=incident,
+            maker=maker,
+            current=current,
+            statement=shown,
+            editing=editing,
+            form=form,
+            sign_form=sign_form,
+            versions=selectors.statement_versions(incident=incident) if current else [],
+            exhibits=selectors.exhibits_of(incident=incident, prefix=prefix),
+            declaration=selectors.statement_declaration(
+                pages=selectors.statement_pages_estimate(statement=shown) if shown else 1
+            ),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class StatementSignView(StatementView):
+    """Sign the statement by typing one's name (POST only; the maker only)."""
+
+    allowed_roles = services.REPORTING_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.maker_check()
+        incident = self.get_object()
+        form = StatementSignForm(request.POST)
+        if form.is_valid():
+            try:
+                signed = services.statement_sign(
+                    incident=incident,
+                    version=form.cleaned_data["version"],
+                    signed_name=form.cleaned_data["signed_name"],
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"Signed. Version {signed.version} is now locked.")
+                return redirect(self.statement_url())
+        current = selectors.statement_current(incident=incident)
+        return self.render_page(current=current, shown=current, sign_form=form, status=400)
+
+
+class StatementNewVersionView(StatementPageMixin, View):
+    """ "Make changes" to a signed statement: the next version, unsigned (POST only)."""
+
+    allowed_roles = services.REPORTING_ROLES
+    action = VIEW
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        self.maker_check()
+        try:
+            statement = services.statement_new_version(incident=self.get_object(), actor=self.actor)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.info(
+                request,
+                f"Version {statement.version}: make your changes, save, then sign again. "
+                "The signed version stays as it was.",
+            )
+        return redirect(self.statement_url())
+
+
+class ImpactStatementView(StatementPageMixin, TemplateView):
+    """The business impact statement: written by the incident's maker, read by the
+    partnership's administrators and police."""
+
+    allowed_roles = ALL_ROLES
+    action = VIEW
+    template_name = "incidents/impact_statement.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        incident = self.get_object()
+        impact = selectors.impact_statement_of(incident=incident)
+        maker = self.maker_is()
+        if maker and "form" not in kwargs:
+            context["form"] = ImpactStatementForm(instance=impact)
+        context.update(incident=incident, impact=impact, maker=maker)
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        self.maker_check()
+        form = ImpactStatementForm(request.POST)
+        if form.is_valid():
+            try:
+                services.impact_save(
+                    incident=self.get_object(), fields=form.cleaned_data, actor=self.actor
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, "Impact statement saved.")
+                return redirect("incidents:impact", slug=slug, pk=pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 # Evidence packs: build one from an incident or a profile, watch it being built, download it.

@@ -20,13 +20,22 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
+from incidents import services as incident_services
+from incidents.models import ImpactStatement, WitnessStatement
 from offenders import services as offender_services
 from offenders.models import Exclusion, Gallery, OffenderProfile
 from partnerships import services as partnership_services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
 from sharing import services as sharing_services
 from sharing.permissions import drift_check
-from tests.factories import PASSWORD, PremisesFactory, membership_of, partnership_make, person_in
+from tests.factories import (
+    PASSWORD,
+    PremisesFactory,
+    incident_reported,
+    membership_of,
+    partnership_make,
+    person_in,
+)
 from tests.fixtures import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,6 +158,37 @@ def full_membership(world: World) -> Membership:
     return Membership.objects.get(pk=membership.pk)
 
 
+def full_statement(world: World) -> WitnessStatement:
+    # An administrator who reported an incident makes its statement, as a member would.
+    incident = incident_reported(membership_of(world.admin, world.partnership), photos=1)
+    actor = Actor(user=world.admin)
+    draft = incident_services.statement_open(incident=incident, actor=actor)
+    return incident_services.statement_save(
+        incident=incident,
+        version=draft.version,
+        fields={
+            "name": "Zoë O'Brien-Hart",
+            "occupation": "Store manager",
+            "over_18": True,
+            "exhibit_prefix": "ZOH",
+            "account": draft.account + "\n\nI knew her from the gallery.\nShe ran off.",
+        },
+        actor=actor,
+    )
+
+
+def full_impact(world: World) -> ImpactStatement:
+    incident = incident_reported(membership_of(world.admin, world.partnership))
+    return incident_services.impact_save(
+        incident=incident,
+        fields={
+            "effect_on_staff": "Two staff were shaken.\nOne took a day off.",
+            "effect_on_business": "We now lock the spirits away; £200 on a new cabinet.",
+        },
+        actor=Actor(user=world.admin),
+    )
+
+
 @dataclass(frozen=True)
 class EditForm:
     """An edit form: how to make a fully filled-in record, where its form is, a field of the
@@ -185,6 +225,19 @@ EDIT_FORMS: dict[str, EditForm] = {
     ),
     "partnerships:membership-change": EditForm(
         full_membership, lambda m: f"/p/alpha/people/{m.pk}/", "premises", frozenset({"ended_at"})
+    ),
+    "incidents:statement": EditForm(
+        full_statement,
+        lambda s: f"/p/alpha/incidents/{s.incident_id}/statement/",
+        "account",
+        empty=frozenset({"signed_name", "signed_at", "signed_by_id"}),
+        bookkeeping=frozenset({"updated_at"}),
+    ),
+    "incidents:impact": EditForm(
+        full_impact,
+        lambda i: f"/p/alpha/incidents/{i.incident_id}/impact/",
+        "effect_on_staff",
+        bookkeeping=frozenset({"updated_at"}),
     ),
 }
 
@@ -224,6 +277,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "incidents:reject": "a reason for rejecting, never shown back",
     "incidents:link": "links a profile by reference",
     "incidents:profile-from-photo": "creates a profile",
+    "incidents:statement-sign": "signs by typing one's name, never shown back",
+    "incidents:statement-new-version": "a button, no fields",
     "bulletins:post": "posts a bulletin",
     "bulletins:acknowledge": "a button, no fields",
     "account:api-tokens": "creates an API token, whose secret is shown once",

@@ -1,5 +1,6 @@
-"""Headless Chromium at phone width: a police officer builds the evidence pack of an incident
-with a signed statement, watches it being built by the real worker, and downloads it."""
+"""Headless Chromium at phone width: a member drafts, edits and signs the witness statement of
+their report; then a police officer builds the incident's evidence pack, watches it being built
+by the real worker, and downloads it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,44 @@ def cctv_still(seed: int) -> bytes:
     return out.getvalue()
 
 
-def test_officer_builds_and_downloads_the_evidence_pack_on_a_phone(
+def phone_page(browser: Any, live_server: Any, email: str) -> tuple[Any, Any]:
+    """A signed-in page in a 375 px phone's browser."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def statement_signed_on_a_phone(live_server: Any, browser: Any, email: str, pk: int) -> None:
+    context, page = phone_page(browser, live_server, email)
+    try:
+        page.goto(f"{live_server.url}/p/lima/incidents/{pk}/")
+        page.get_by_role("link", name="Witness statement").click()
+        page.wait_for_url(f"**/incidents/{pk}/statement/")
+        assert page.locator("#id_exhibit_prefix").input_value() == "JS"
+        page.fill("#id_occupation", "Shift supervisor")
+        page.fill("#id_account", ACCOUNT)
+        page.get_by_role("button", name="Save").click()
+        assert page.get_by_text("Saved (version 1)").is_visible()
+        page.fill("#id_signed_name", "Jane Smith")
+        page.get_by_role("button", name="Sign statement").click()
+        page.wait_for_url(f"**/incidents/{pk}/statement/")
+        assert page.get_by_test_id("statement-state").inner_text() == "Signed"
+    finally:
+        context.close()
+
+
+def test_member_signs_then_officer_builds_and_downloads_the_evidence_pack_on_a_phone(
     live_server: Any, browser: Any, celery_worker_process: dict[str, Any], tmp_path: Path
 ) -> None:
     partnership = partnership_make("lima", "Lima BCRP")
@@ -60,32 +98,13 @@ def test_officer_builds_and_downloads_the_evidence_pack_on_a_phone(
         ],
         actor=Actor(user=member, partnership=partnership),
     )
-    WitnessStatement.objects.create(
-        incident=incident,
-        maker=member,
-        name="Jane Smith",
-        occupation="Shift supervisor",
-        exhibit_prefix="JS",
-        account=ACCOUNT,
-        signed_name="Jane Smith",
-        signed_at=timezone.now(),
-        signed_by=member,
-    )
+    member.email = "jane.lima@example.org"
+    member.save(update_fields=["email"])
+    statement_signed_on_a_phone(live_server, browser, member.email, incident.pk)
+    assert WitnessStatement.objects.get(incident=incident, version=1).is_signed
 
-    context = browser.new_context(
-        viewport={"width": 375, "height": 812},
-        device_scale_factor=2,
-        is_mobile=True,
-        accept_downloads=True,
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = phone_page(browser, live_server, officer.email)
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", officer.email)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/p/lima/incidents/{incident.pk}/")
         page.get_by_role("button", name="Build evidence pack").click()
         page.wait_for_url(re.compile(r"/p/lima/packs/[\w-]+/$"))

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from incidents.forms import EARLIEST_INCIDENT_YEAR
 from incidents.models import (
+    CCTV_MAX_OFFSET,
     MAX_PHOTOS_PER_INCIDENT,
     Category,
     Incident,
@@ -25,6 +26,17 @@ from offenders.api.serializers import api_url
 DESCRIPTION_MAX = Incident._meta.get_field("description").max_length
 POLICE_REFERENCE_MAX = Incident._meta.get_field("police_reference").max_length
 REASON_MAX = 1000
+CCTV_TEXT_MAX = Incident._meta.get_field("cctv_camera").max_length
+CCTV_CAMERA_HELP = "Which camera recorded it, or where it looks, e.g. `Till 2, facing the door`."
+CCTV_START_HELP = "Where the footage of the incident begins, by the recording's own clock."
+CCTV_END_HELP = "Where the footage ends, by the recording's own clock; not before the start."
+CCTV_OFFSET_HELP = (
+    "How many seconds the camera's clock is ahead of real time (negative if behind), at most "
+    f"{CCTV_MAX_OFFSET} either way."
+)
+CCTV_RETRIEVED_HELP = "Who copied the footage from the system."
+CCTV_KEPT_HELP = "Whether the footage has been kept (copied, or saved from being overwritten)."
+CCTV_KEPT_WHERE_HELP = "Where the footage is kept, e.g. `USB stick in the manager's safe`."
 
 
 class IncidentPhotoSerializer(serializers.ModelSerializer[IncidentPhoto]):
@@ -117,6 +129,25 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
     reviewed_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When it was accepted or rejected, if it was."
     )
+    cctv_camera = serializers.CharField(
+        read_only=True, help_text=CCTV_CAMERA_HELP + " Empty if no CCTV was given."
+    )
+    cctv_start = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=CCTV_START_HELP + " Null if not given."
+    )
+    cctv_end = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=CCTV_END_HELP + " Null if not given."
+    )
+    cctv_clock_offset = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=CCTV_OFFSET_HELP + " Null if not checked."
+    )
+    cctv_retrieved_by = serializers.CharField(
+        read_only=True, help_text=CCTV_RETRIEVED_HELP + " Empty if not given."
+    )
+    cctv_kept = serializers.BooleanField(read_only=True, help_text=CCTV_KEPT_HELP)
+    cctv_kept_where = serializers.CharField(
+        read_only=True, help_text=CCTV_KEPT_WHERE_HELP + " Empty if not given."
+    )
     photos = IncidentPhotoSerializer(many=True, read_only=True, help_text="Its photos.")
     offenders = serializers.SerializerMethodField(
         help_text="The offenders linked to it, of those this person may see."
@@ -140,6 +171,13 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
             "reported_by",
             "reported_at",
             "reviewed_at",
+            "cctv_camera",
+            "cctv_start",
+            "cctv_end",
+            "cctv_clock_offset",
+            "cctv_retrieved_by",
+            "cctv_kept",
+            "cctv_kept_where",
             "photos",
             "offenders",
         ]
@@ -205,6 +243,33 @@ class IncidentSubmitSerializer(serializers.Serializer[Any]):
         min_value=1,
         help_text="Who it was, if known: the id of a profile of this partnership's gallery "
         "(for a member, one circulated to members).",
+    )
+    cctv_camera = serializers.CharField(
+        max_length=CCTV_TEXT_MAX, required=False, allow_blank=True, help_text=CCTV_CAMERA_HELP
+    )
+    cctv_start = serializers.DateTimeField(
+        required=False,
+        help_text=CCTV_START_HELP + f" ISO 8601; not before {EARLIEST_INCIDENT_YEAR}, nor in the "
+        "future. Without a time zone, UK time.",
+    )
+    cctv_end = serializers.DateTimeField(
+        required=False,
+        help_text=CCTV_END_HELP + " ISO 8601, bounded like `cctv_start`.",
+    )
+    cctv_clock_offset = serializers.IntegerField(
+        required=False,
+        min_value=-CCTV_MAX_OFFSET,
+        max_value=CCTV_MAX_OFFSET,
+        help_text=CCTV_OFFSET_HELP + " Leave out if not checked.",
+    )
+    cctv_retrieved_by = serializers.CharField(
+        max_length=CCTV_TEXT_MAX, required=False, allow_blank=True, help_text=CCTV_RETRIEVED_HELP
+    )
+    cctv_kept = serializers.BooleanField(
+        required=False, default=False, help_text=CCTV_KEPT_HELP + " `false` if left out."
+    )
+    cctv_kept_where = serializers.CharField(
+        max_length=CCTV_TEXT_MAX, required=False, allow_blank=True, help_text=CCTV_KEPT_WHERE_HELP
     )
     photos = serializers.ListField(
         child=serializers.FileField(),

@@ -105,7 +105,8 @@ STATUS_PARAMETER = OpenApiParameter(
 )
 
 
-BOOLEAN_FIELDS = ("police_attended",)
+BOOLEAN_FIELDS = ("police_attended", "cctv_kept")
+OPTIONAL_TYPED_FIELDS = ("cctv_start", "cctv_end", "cctv_clock_offset")
 
 
 class IncidentViewSet(TenantViewSet):
@@ -228,6 +229,10 @@ class IncidentViewSet(TenantViewSet):
             if request.POST.get(name, "false") not in ("true", "false"):
                 # A form's checkbox counts any text as ticked; a system says true or false.
                 raise ValidationError({name: ["Must be true or false."]})
+        for name in OPTIONAL_TYPED_FIELDS:
+            if name in request.POST and not request.POST[name].strip():
+                # The page's form reads an empty field as none given; the schema's types do not.
+                raise ValidationError({name: ["Leave this field out rather than send it empty."]})
         data = request.POST.copy()
         # The key is the header's; the page's hidden field of that name has no say here.
         data.pop("submission_key", None)

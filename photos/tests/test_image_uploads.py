@@ -406,20 +406,24 @@ def test_key_rotation_covers_incident_photos_too(
     """Dropping the old key after a rotation must not leave any kind of stored photo unreadable."""
     incident = incident_reported(membership_of(member_a, partnership_a), photos=1)
     photo = incident.photos.get()
-    paths = [Path(settings.MEDIA_ROOT) / name for name in (photo.original, photo.thumbnail)]
-    assert all(paths) and photo.thumbnail
+    names = (photo.original, photo.thumbnail, photo.received)
+    paths = [Path(settings.MEDIA_ROOT) / name for name in names]
+    assert all(names)
     raw_before = [path.read_bytes() for path in paths]
     plain = read_encrypted(photo.original)
+    received = read_encrypted(photo.received)
 
     new_key = Fernet.generate_key().decode()
     with override_settings(IMAGE_ENCRYPTION_KEYS=[new_key, *settings.IMAGE_ENCRYPTION_KEYS]):
         out = StringIO()
         call_command("images_rotate_key", stdout=out)
-    assert "Re-encrypted 2 files of 1 photos." in out.getvalue()
+    # The original as received is an exhibit: it is rotated with the copies.
+    assert "Re-encrypted 3 files of 1 photos." in out.getvalue()
 
     raw_after = [path.read_bytes() for path in paths]
     assert all(after != before for before, after in zip(raw_before, raw_after, strict=True))
     assert Fernet(new_key.encode()).decrypt(raw_after[0]) == plain
+    assert Fernet(new_key.encode()).decrypt(raw_after[2]) == received == jpeg_bytes(100)
     with override_settings(IMAGE_ENCRYPTION_KEYS=[new_key]):
         served = admin_client.get(f"/p/alpha/incident-photos/{photo.token}/")
     assert served.status_code == 200
