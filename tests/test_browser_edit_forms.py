@@ -279,6 +279,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "incidents:profile-from-photo": "creates a profile",
     "incidents:statement-sign": "signs by typing one's name, never shown back",
     "incidents:statement-new-version": "a button, no fields",
+    "incidents:incident-pack": "a button, no fields: builds an evidence pack",
+    "incidents:profile-pack": "a button, no fields: builds an evidence pack",
     "bulletins:post": "posts a bulletin",
     "bulletins:acknowledge": "a button, no fields",
     "account:api-tokens": "creates an API token, whose secret is shown once",
