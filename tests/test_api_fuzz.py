@@ -47,9 +47,13 @@ ST = Path(sys.executable).parent / "st"
 # one's is rightly refused with a 400 naming the field.
 EXCLUDED_CHECKS = "positive_data_acceptance"
 EXAMPLES = 12
-# Scenarios for the stateful phase: at 150 a link two steps from a list (a profile's thumbnail)
-# was drawn once or not at all in some runs; at 400 the police run alone draws each several times.
-STATEFUL_EXAMPLES = 400
+FUZZ_SEED = 11
+# The stateful phase draws a random walk along the links. One walk of a few hundred scenarios
+# left a link two steps from a list (a profile's thumbnail, the first partner) undrawn in some
+# runs, as the records' ids, and so the walk, differ from run to run; three walks of 150 with
+# different seeds (each with its own draws) have drawn every link in every run so far.
+STATEFUL_SEEDS = (29, 47, 71)
+STATEFUL_EXAMPLES = 150
 
 
 @pytest.fixture
@@ -108,7 +112,7 @@ def fuzz_world(
 
 
 def schemathesis_start(
-    base_url: str, token: str, report_dir: Path, *, stateful: bool, outsider: bool
+    base_url: str, token: str, report_dir: Path, *, stateful: bool, outsider: bool, seed: int
 ) -> subprocess.Popen[str]:
     """One schemathesis run over the whole document as the token's holder, at /p/alpha/.
 
@@ -153,7 +157,7 @@ def schemathesis_start(
             "--max-examples",
             str(STATEFUL_EXAMPLES if stateful else EXAMPLES),
             "--seed",
-            "11",
+            str(seed),
             "--generation-database",
             "none",
             "--no-color",
@@ -214,27 +218,28 @@ def test_schemathesis_finds_nothing_for_any_role(
     assert len(declared) >= 3, declared
     assert declared_links(schema, status="201"), "the create operations declare their links"
     runs = {
-        (person, stateful): schemathesis_start(
+        (person, seed): schemathesis_start(
             live_server.url,
             token,
-            tmp_path / f"{person}-{stateful}",
-            stateful=stateful,
+            tmp_path / f"{person}-{seed}",
+            stateful=seed in STATEFUL_SEEDS,
             outsider=person == "outsider",
+            seed=seed,
         )
         for person, token in fuzz_world.items()
-        for stateful in (False, True)
+        for seed in (FUZZ_SEED, *STATEFUL_SEEDS)
     }
     followed: set[str] = set()
-    for (person, stateful), process in runs.items():
+    for (person, seed), process in runs.items():
         output, _ = process.communicate(timeout=1200)
         assert process.returncode == 0, f"schemathesis as {person}:\n{output[-6000:]}"
-        events = report_events(tmp_path / f"{person}-{stateful}")
+        events = report_events(tmp_path / f"{person}-{seed}")
         phases = {
             event["PhaseFinished"]["phase"]["name"]: event["PhaseFinished"]["status"]
             for event in events
             if "PhaseFinished" in event
         }
-        expected = ["stateful"] if stateful else ["coverage", "fuzzing"]
+        expected = ["stateful"] if seed in STATEFUL_SEEDS else ["coverage", "fuzzing"]
         for phase in expected:
             assert phases.get(phase) == "success", (person, phases)
         followed |= set(links_followed(events))
