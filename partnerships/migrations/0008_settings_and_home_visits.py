@@ -5,45 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnerships', '0007_api_tokens'),
+        ("partnerships", "0007_api_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='home_seen_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='home last opened'),
+            model_name="membership",
+            name="home_seen_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="home last opened"),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='appeal_instructions',
-            field=models.TextField(blank=True, help_text='Who to write to, by when, and what to include.', max_length=2000, verbose_name='how to appeal (printed on notices)'),
+            model_name="partnership",
+            name="appeal_instructions",
+            field=models.TextField(
+                blank=True,
+                help_text="Who to write to, by when, and what to include.",
+                max_length=2000,
+                verbose_name="how to appeal (printed on notices)",
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='escalate_repeat_warnings',
-            field=models.BooleanField(default=True, verbose_name='a warning given while an earlier warning is on record becomes an exclusion'),
+            model_name="partnership",
+            name="escalate_repeat_warnings",
+            field=models.BooleanField(
+                default=True,
+                verbose_name="a warning given while an earlier warning is on record becomes an exclusion",
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='member_session_hours',
-            field=models.PositiveSmallIntegerField(default=12, help_text='Members often share a till: they sign in again after this long.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(720)], verbose_name="a member's sign-in lasts at most (hours)"),
+            model_name="partnership",
+            name="member_session_hours",
+            field=models.PositiveSmallIntegerField(
+                default=12,
+                help_text="Members often share a till: they sign in again after this long.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(720),
+                ],
+                verbose_name="a member's sign-in lasts at most (hours)",
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='notice_contact_email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail (printed on notices)'),
+            model_name="partnership",
+            name="notice_contact_email",
+            field=models.EmailField(
+                blank=True, max_length=254, verbose_name="contact e-mail (printed on notices)"
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='notice_contact_phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='contact phone (printed on notices)'),
+            model_name="partnership",
+            name="notice_contact_phone",
+            field=models.CharField(
+                blank=True, max_length=30, verbose_name="contact phone (printed on notices)"
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='postal_address',
-            field=models.TextField(blank=True, max_length=500, verbose_name='postal address (printed on notices)'),
+            model_name="partnership",
+            name="postal_address",
+            field=models.TextField(
+                blank=True, max_length=500, verbose_name="postal address (printed on notices)"
+            ),
         ),
     ]
