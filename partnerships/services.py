@@ -410,6 +410,7 @@ def membership_home_visit(*, membership: Membership) -> datetime | None:
 # Changing these is noted in the audit trail with the old and the new value.
 PARTNERSHIP_SETTINGS = (
     "name",
+    "police_force_area",
     "notice_contact_phone",
     "notice_contact_email",
     "postal_address",

@@ -27,6 +27,7 @@ def current_values(partnership: Partnership, **changes: Any) -> dict[str, Any]:
     partnership.refresh_from_db()
     values: dict[str, Any] = {
         "name": partnership.name,
+        "police_force_area": partnership.police_force_area,
         "notice_contact_phone": partnership.notice_contact_phone,
         "notice_contact_email": partnership.notice_contact_email,
         "postal_address": partnership.postal_address,
