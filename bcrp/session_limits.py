@@ -1,6 +1,6 @@
 """How long a sign-in lasts: at most so long after signing in, and ended after so long without
-a request. Members, often at a shared till, get the shorter limits (settings.MEMBER_SESSION_*);
-administrators, police liaison officers and platform operators the others (ADMIN_SESSION_*).
+a request. Members, often at a shared till, get the shorter limits (settings.MEMBER_SESSION_*,
+shortened by their partnership's setting); administrators, police and operators ADMIN_SESSION_*.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.contrib.auth import logout
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
@@ -39,11 +40,20 @@ class SessionLimits:
     idle: timedelta
 
 
+def member_max_age(user: User) -> timedelta:
+    """The platform's limit for members, shortened to what the person's partnerships set
+    (the function settings.MEMBER_SESSION_HOURS_FUNCTION names answers, in hours)."""
+    hours_of: Callable[..., int | None] = import_string(settings.MEMBER_SESSION_HOURS_FUNCTION)
+    hours = hours_of(user=user)
+    ceiling: timedelta = settings.MEMBER_SESSION_MAX_AGE
+    return ceiling if hours is None else min(ceiling, timedelta(hours=hours))
+
+
 def session_limits_for(user: User) -> SessionLimits:
     roles = user_roles(user)
     # A member anywhere may be at a shared till, and so may a person with no role yet.
     if MEMBER in roles or not (roles or user.is_staff):
-        return SessionLimits(settings.MEMBER_SESSION_MAX_AGE, settings.MEMBER_SESSION_IDLE)
+        return SessionLimits(member_max_age(user), settings.MEMBER_SESSION_IDLE)
     return SessionLimits(settings.ADMIN_SESSION_MAX_AGE, settings.ADMIN_SESSION_IDLE)
 
 

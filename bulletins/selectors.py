@@ -3,7 +3,8 @@ partnership (and, for what a member has read, to one person)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce
 
 from bcrp.actors import Action
 from bulletins.models import Bulletin, BulletinAcknowledgement
@@ -75,4 +76,33 @@ def memberships_unacknowledged(*, bulletin: Bulletin) -> QuerySet[Membership]:
 def memberships_for_digest(*, partnership: Partnership) -> QuerySet[Membership]:
     return Membership.objects.select_related("user").filter(
         partnership=partnership, role=Role.MEMBER, ended_at=None, user__is_active=True
+    )
+
+
+def bulletins_critical_unacknowledged(*, partnership: Partnership) -> QuerySet[Bulletin]:
+    """Critical bulletins some active member has not confirmed reading, the oldest first, each
+    with `unacknowledged` (how many members) and `total` (how many such bulletins)."""
+    waiting = (
+        Membership.objects.filter(
+            partnership_id=OuterRef("partnership_id"), role=Role.MEMBER, ended_at=None
+        )
+        .filter(
+            ~Exists(
+                BulletinAcknowledgement.objects.filter(
+                    bulletin_id=OuterRef(OuterRef("pk")), user_id=OuterRef("user_id")
+                )
+            )
+        )
+        .order_by()
+        .values("partnership_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        Bulletin.objects.filter(partnership=partnership, critical=True)
+        .annotate(unacknowledged=Coalesce(Subquery(waiting), 0))
+        .filter(unacknowledged__gt=0)
+        .annotate(total=Window(Count("pk")))
+        .only("pk", "title", "created_at")
+        .order_by("created_at", "pk")
     )

@@ -160,6 +160,8 @@ AXES_VERBOSE = False
 TWO_FACTOR_ROLES = env_list("TWO_FACTOR_ROLES", "admin,police,operator")
 # The roles a person holds today (bcrp/roles.py), for the second factor and the session limits.
 USER_ROLES_FUNCTION = "partnerships.selectors.roles_of_user"
+# How long a member's sign-in may last as their partnerships set it, within MEMBER_SESSION_MAX_AGE.
+MEMBER_SESSION_HOURS_FUNCTION = "partnerships.selectors.member_session_hours_of_user"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "BCRP")
 # A reset link works once, for two hours.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60

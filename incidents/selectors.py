@@ -18,10 +18,24 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DateField, DecimalField, Prefetch, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
 
 from bcrp.actors import Action
+from bcrp.models import AuditEvent
 from incidents.models import (
     Category,
     EvidencePack,
@@ -32,7 +46,7 @@ from incidents.models import (
     IncidentStatus,
     WitnessStatement,
 )
-from offenders.models import OffenderProfile
+from offenders.models import ExportStatus, OffenderProfile
 from offenders.selectors import profiles_visible
 from partnerships.models import Membership, Partnership, Premises, Role
 from partnerships.selectors import premises_of_partnership
@@ -395,4 +409,42 @@ def incident_stats(*, partnership: Partnership, date_from: date, date_to: date) 
             _row(month.strftime("%Y-%m"), month.strftime("%b %Y"), by_month.get(month))
             for month in _months(date_from, date_to)
         ],
+    )
+
+
+def _with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Each row carries `total`, the count of all rows matched, so that the home page shows the
+    first few and how many there are in one query."""
+    return queryset.annotate(total=Window(Count("pk")))
+
+
+def incidents_awaiting_review(*, partnership: Partnership) -> QuerySet[Incident]:
+    """Submitted incidents nobody has reviewed yet, the longest waiting first."""
+    return _with_total(
+        Incident.objects.select_related("premises")
+        .filter(partnership=partnership, status=IncidentStatus.SUBMITTED)
+        .order_by("created_at", "pk")
+    )
+
+
+def incidents_reported_since(*, membership: Membership, since: datetime) -> QuerySet[Incident]:
+    """Incidents this person may see that were reported after `since`, newest first."""
+    return _with_total(
+        incidents_visible(membership=membership)
+        .select_related("premises")
+        .filter(created_at__gt=since)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def packs_ready_undownloaded(*, partnership: Partnership) -> QuerySet[EvidencePack]:
+    """Evidence packs built and not yet downloaded by anyone, the oldest first."""
+    downloads = AuditEvent.objects.filter(
+        partnership_id=partnership.pk, action="pack.download"
+    ).annotate(pack_id=KeyTextTransform("pack_id", "detail"))
+    return _with_total(
+        EvidencePack.objects.select_related("incident__premises", "profile")
+        .filter(partnership=partnership, status=ExportStatus.READY)
+        .filter(~Exists(downloads.filter(pack_id=Cast(OuterRef("pk"), CharField()))))
+        .order_by("completed_at", "pk")
     )

@@ -28,6 +28,7 @@ from offenders.models import (
 from offenders.selectors import galleries_of_partnership
 from partnerships.models import Partnership, Premises
 from partnerships.selectors import premises_of_partnership
+from partnerships.services import PARTNERSHIP_SETTINGS
 from photos.forms import MultipleFileInput, MultiplePhotoField
 
 
@@ -232,3 +233,55 @@ class AppealForm(forms.ModelForm[Exclusion]):
 
 class ExportRequestForm(forms.Form):
     request_reference = forms.CharField(label="Request reference", max_length=80, required=False)
+
+
+GALLERY_FIELD_PREFIX = "gallery_"
+
+
+class SchemeSettingsForm(forms.ModelForm[Partnership]):
+    """The partnership's settings, with one default expiry (months) per gallery."""
+
+    class Meta:
+        model = Partnership
+        fields = PARTNERSHIP_SETTINGS
+        widgets = {
+            "postal_address": NormalisedTextarea(attrs={"rows": 3}),
+            "appeal_instructions": NormalisedTextarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, galleries: list[Gallery], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.galleries = galleries
+        for gallery in galleries:
+            self.fields[f"{GALLERY_FIELD_PREFIX}{gallery.pk}"] = forms.IntegerField(
+                label=f"{gallery.name}: default expiry (months)",
+                min_value=1,
+                max_value=60,
+                initial=gallery.default_expiry_months,
+                help_text="How long a profile stays in this gallery unless a date is given.",
+            )
+
+    def clean_member_session_hours(self) -> int:
+        hours: int = self.cleaned_data["member_session_hours"]
+        ceiling = int(settings.MEMBER_SESSION_MAX_AGE.total_seconds() // 3600)
+        if hours > ceiling:
+            raise forms.ValidationError(
+                f"This platform signs members out after at most {ceiling} hours: "
+                f"choose {ceiling} or fewer."
+            )
+        return hours
+
+    def partnership_values(self) -> dict[str, Any]:
+        return {field: self.cleaned_data[field] for field in PARTNERSHIP_SETTINGS}
+
+    def gallery_expiries(self) -> dict[int, int]:
+        return {
+            gallery.pk: self.cleaned_data[f"{GALLERY_FIELD_PREFIX}{gallery.pk}"]
+            for gallery in self.galleries
+        }
+
+    def partnership_fields(self) -> list[forms.BoundField]:
+        return [self[field] for field in PARTNERSHIP_SETTINGS]
+
+    def gallery_fields(self) -> list[forms.BoundField]:
+        return [self[f"{GALLERY_FIELD_PREFIX}{gallery.pk}"] for gallery in self.galleries]

@@ -13,20 +13,23 @@ it (the tenant pages resolve their record with these); `<nouns>_<qualifier>(*, .
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from bcrp.actors import VIEW, Action
 from bcrp.models import AuditEvent
 from offenders.models import (
     Exclusion,
+    ExportStatus,
     Gallery,
     GalleryPlacement,
     NoticeKind,
@@ -555,3 +558,90 @@ def profiles_named(*, profiles: QuerySet[OffenderProfile], text: str) -> QuerySe
     """Those of `profiles` whose names or aliases have a word beginning with each word typed."""
     query = _name_query(text)
     return profiles.filter(search_vector=query) if query is not None else profiles
+
+
+TODO_AHEAD_DAYS = 14
+
+
+def _with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Each row carries `total`, the count of all rows matched, so that the home page shows the
+    first few and how many there are in one query."""
+    return queryset.annotate(total=Window(Count("pk")))
+
+
+def _ending_window(today: date | None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=TODO_AHEAD_DAYS)
+
+
+def placements_ending(
+    *, partnership: Partnership, today: date | None = None
+) -> QuerySet[GalleryPlacement]:
+    """Gallery placements ending within TODO_AHEAD_DAYS (today included), soonest first."""
+    first, last = _ending_window(today)
+    return _with_total(
+        GalleryPlacement.objects.select_related("gallery", "profile")
+        .filter(gallery__partnership=partnership, expires_on__range=(first, last))
+        .exclude(profile__status=ProfileStatus.ARCHIVED)
+        .order_by("expires_on", "pk")
+    )
+
+
+def notices_ending(*, partnership: Partnership, today: date | None = None) -> QuerySet[Exclusion]:
+    """Notices in force that end within TODO_AHEAD_DAYS (today included), soonest first."""
+    first, last = _ending_window(today)
+    return _with_total(
+        Exclusion.objects.select_related("profile")
+        .filter(
+            profile__partnership=partnership,
+            status=NoticeStatus.ACTIVE,
+            ends_on__range=(first, last),
+        )
+        .order_by("ends_on", "pk")
+    )
+
+
+def notices_appealed_undecided(*, partnership: Partnership) -> QuerySet[Exclusion]:
+    """Notices with an appeal lodged and no outcome yet, the longest waiting first."""
+    return _with_total(
+        Exclusion.objects.select_related("profile")
+        .filter(profile__partnership=partnership, appeal_lodged_on__isnull=False)
+        .filter(appeal_outcome="")
+        .order_by("appeal_lodged_on", "pk")
+    )
+
+
+def profiles_in_recycle_bin(*, partnership: Partnership) -> QuerySet[OffenderProfile]:
+    """Archived profiles waiting to be deleted for good, the first to go first."""
+    return _with_total(
+        OffenderProfile.objects.filter(
+            partnership=partnership, status=ProfileStatus.ARCHIVED, archived_at__isnull=False
+        )
+        .only("pk", "reference", "first_name", "last_name", "status", "archived_at")
+        .order_by("archived_at", "pk")
+    )
+
+
+def exports_ready_undownloaded(*, partnership: Partnership) -> QuerySet[SubjectAccessExport]:
+    """Subject access exports built and not yet downloaded by anyone, the oldest first."""
+    downloads = AuditEvent.objects.filter(
+        partnership_id=partnership.pk, action="profile.export_download"
+    ).annotate(export_id=KeyTextTransform("export_id", "detail"))
+    return _with_total(
+        SubjectAccessExport.objects.select_related("profile")
+        .filter(partnership=partnership, status=ExportStatus.READY)
+        .filter(~Exists(downloads.filter(export_id=Cast(OuterRef("pk"), CharField()))))
+        .order_by("completed_at", "pk")
+    )
+
+
+def profiles_id_sought_since(
+    *, membership: Membership, since: datetime
+) -> QuerySet[OffenderProfile]:
+    """ID-sought profiles this person may see that were added after `since`, newest first."""
+    return _with_total(
+        profiles_visible(membership=membership)
+        .select_related("partnership")
+        .filter(status=ProfileStatus.ID_SOUGHT, created_at__gt=since)
+        .order_by("-created_at", "-pk")
+    )

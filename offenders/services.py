@@ -35,7 +35,7 @@ from offenders.models import (
 )
 from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
-from partnerships.services import reference_prefix_for
+from partnerships.services import partnership_settings_change, reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
 from sharing.permissions import profiles_sync
@@ -342,7 +342,7 @@ def exclusion_issue(
     """Issue a warning or exclusion under the partnership's scheme.
 
     A warning given while an earlier warning is still on record becomes an exclusion of the
-    scheme's length, starting the same day.
+    scheme's length, starting the same day, when the scheme escalates repeat warnings.
     """
     partnership = profile.partnership
     starts_on = starts_on or timezone.localdate()
@@ -350,7 +350,7 @@ def exclusion_issue(
         raise ValidationError({"premises": "Those premises are not in this partnership."})
     OffenderProfile.objects.select_for_update().get(pk=profile.pk)
     escalated_from = None
-    if kind == NoticeKind.WARNING:
+    if kind == NoticeKind.WARNING and partnership.escalate_repeat_warnings:
         escalated_from = (
             Exclusion.objects.filter(
                 profile=profile,
@@ -452,3 +452,33 @@ def exclusions_lapse(today: date | None = None) -> int:
                 detail={"notice_id": notice.pk},
             )
     return len(ended)
+
+
+@transaction.atomic
+def scheme_settings_change(
+    *,
+    partnership: Partnership,
+    values: dict[str, Any],
+    gallery_expiries: dict[int, int],
+    actor: Actor,
+) -> dict[str, list[Any]]:
+    """The settings page's save: the partnership's settings and its galleries' default expiries
+    (months, by gallery id), audited together as one `partnership.settings_change`."""
+    galleries = Gallery.objects.select_for_update().filter(
+        partnership=partnership, pk__in=list(gallery_expiries)
+    )
+    gallery_changes: dict[str, list[Any]] = {}
+    for gallery in galleries:
+        months = gallery_expiries[gallery.pk]
+        if gallery.default_expiry_months == months:
+            continue
+        gallery_changes[f"default expiry of {gallery.name} (months)"] = [
+            gallery.default_expiry_months,
+            months,
+        ]
+        gallery.default_expiry_months = months
+        gallery.full_clean()
+        gallery.save(update_fields=["default_expiry_months"])
+    return partnership_settings_change(
+        partnership=partnership, values=values, actor=actor, other_changes=gallery_changes
+    )

@@ -74,6 +74,7 @@ urlpatterns = [
     path("galleries/", views.GalleryListView.as_view(), name="galleries"),
     path("galleries/add/", views.GalleryEditView.as_view(), name="gallery-add"),
     path("galleries/<int:pk>/", views.GalleryEditView.as_view(), name="gallery-edit"),
+    path("settings/", views.SchemeSettingsView.as_view(), name="scheme-settings"),
     path(
         "galleries/<int:pk>/briefing.pdf",
         views.GalleryBriefingView.as_view(),

@@ -3,6 +3,7 @@ through offenders.selectors."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from offenders.forms import (
     PhotoUploadForm,
     PlacementForm,
     ProfileForm,
+    SchemeSettingsForm,
 )
 from offenders.models import (
     Exclusion,
@@ -620,3 +622,38 @@ class ExportDownloadView(ExportMixin, View):
             detail={"export_id": export.pk},
         )
         return response
+
+
+class SchemeSettingsView(PartnershipMixin, FormView[SchemeSettingsForm]):
+    """The scheme's settings: what notices print, the lengths of warnings and exclusions,
+    retention, perceived ethnicity, galleries' default expiries, members' sign-in length.
+    Here rather than in partnerships because the galleries are this app's."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "offenders/scheme_settings.html"
+    form_class = SchemeSettingsForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().get_form_kwargs(),
+            # A copy: the form's checks write what was typed into it, valid or not.
+            "instance": copy.copy(self.partnership),
+            "galleries": list(selectors.galleries_of_partnership(partnership=self.partnership)),
+        }
+
+    def form_valid(self, form: SchemeSettingsForm) -> HttpResponse:
+        try:
+            changes = services.scheme_settings_change(
+                partnership=self.partnership,
+                values=form.partnership_values(),
+                gallery_expiries=form.gallery_expiries(),
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        if changes:
+            messages.success(self.request, "Settings saved.")
+        else:
+            messages.info(self.request, "Nothing was changed.")
+        return redirect("offenders:scheme-settings", slug=self.partnership.slug)

@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PartnershipsConfig(AppConfig):
     name = "partnerships"
     verbose_name = "Partnerships"
+
+    def ready(self) -> None:
+        # Each app above this one adds its sections to the home's to-do list from `todo.py`.
+        autodiscover_modules("todo")

@@ -22,6 +22,9 @@ class Role(models.TextChoices):
     POLICE = "police", "Police liaison"
 
 
+MEMBER_SESSION_HOURS_MAX = 720
+
+
 class Partnership(models.Model):
     """One BCRP. Owns one guardian group per role; every tenant record hangs off it."""
 
@@ -56,6 +59,29 @@ class Partnership(models.Model):
         "an exclusion lasts (months)",
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    escalate_repeat_warnings = models.BooleanField(
+        "a warning given while an earlier warning is on record becomes an exclusion",
+        default=True,
+    )
+    notice_contact_phone = models.CharField(
+        "contact phone (printed on notices)", max_length=30, blank=True
+    )
+    notice_contact_email = models.EmailField("contact e-mail (printed on notices)", blank=True)
+    postal_address = models.TextField(
+        "postal address (printed on notices)", max_length=500, blank=True
+    )
+    appeal_instructions = models.TextField(
+        "how to appeal (printed on notices)",
+        max_length=2000,
+        blank=True,
+        help_text="Who to write to, by when, and what to include.",
+    )
+    member_session_hours = models.PositiveSmallIntegerField(
+        "a member's sign-in lasts at most (hours)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(MEMBER_SESSION_HOURS_MAX)],
+        help_text="Members often share a till: they sign in again after this long.",
     )
     records_perceived_ethnicity = models.BooleanField(
         "records perceived ethnicity",
@@ -191,6 +217,7 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField("since", default=timezone.now)
     ended_at = models.DateTimeField("ended", null=True, blank=True)
+    home_seen_at = models.DateTimeField("home last opened", null=True, blank=True)
 
     class Meta:
         verbose_name = "membership"

@@ -136,3 +136,15 @@ def api_token_by_secret(*, secret: str) -> ApiToken | None:
         .filter(secret_hash=token_hash(secret))
         .first()
     )
+
+
+def member_session_hours_of_user(*, user: User) -> int | None:
+    """The shortest members' sign-in length among the partnerships where the person is a
+    member today (None if they are a member nowhere): a shared till follows the strictest."""
+    hours: int | None = (
+        Membership.objects.filter(user=user, role=Role.MEMBER, ended_at=None)
+        .order_by("partnership__member_session_hours")
+        .values_list("partnership__member_session_hours", flat=True)
+        .first()
+    )
+    return hours

@@ -395,3 +395,69 @@ def api_token_used(*, token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > API_TOKEN_SEEN_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+def membership_home_visit(*, membership: Membership) -> datetime | None:
+    """Note that the person opened the partnership home now; return when they last did
+    (None on a first visit). Bookkeeping for "new since your last visit", not audited."""
+    previous = membership.home_seen_at
+    now = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(home_seen_at=now)
+    membership.home_seen_at = now
+    return previous
+
+
+# Changing these is noted in the audit trail with the old and the new value.
+PARTNERSHIP_SETTINGS = (
+    "name",
+    "police_force_area",
+    "notice_contact_phone",
+    "notice_contact_email",
+    "postal_address",
+    "appeal_instructions",
+    "warning_months",
+    "exclusion_months",
+    "escalate_repeat_warnings",
+    "retention_months",
+    "records_perceived_ethnicity",
+    "member_session_hours",
+)
+
+
+@transaction.atomic
+def partnership_settings_change(
+    *,
+    partnership: Partnership,
+    values: dict[str, object],
+    actor: Actor,
+    other_changes: dict[str, list[object]] | None = None,
+) -> dict[str, list[object]]:
+    """Set the scheme's settings; one `partnership.settings_change` event lists each change as
+    [old, new] (with `other_changes`, made by the caller in the same transaction), and nothing
+    is recorded when nothing changed. Returns the changes."""
+    unknown = set(values) - set(PARTNERSHIP_SETTINGS)
+    if unknown:
+        raise ValidationError(f"Not a partnership setting: {', '.join(sorted(unknown))}.")
+    current = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    changes: dict[str, list[object]] = {
+        field: [getattr(current, field), value]
+        for field, value in values.items()
+        if getattr(current, field) != value
+    }
+    for field, (_old, new) in changes.items():
+        setattr(current, field, new)
+    if changes:
+        current.full_clean(validate_unique=True)
+        current.save(update_fields=list(changes))
+    for field in changes:
+        setattr(partnership, field, getattr(current, field))
+    changes.update(other_changes or {})
+    if changes:
+        audit_record(
+            action="partnership.settings_change",
+            actor=actor,
+            partnership=partnership,
+            target=partnership,
+            detail=changes,
+        )
+    return changes

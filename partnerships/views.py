@@ -40,14 +40,27 @@ from partnerships.tenancy import (
     TenantListView,
     TenantObjectMixin,
 )
+from partnerships.todo import todo_sections
 
 
 class PartnershipHomeView(PartnershipMixin, TemplateView):
+    """The partnership's front page: for administrators and police, what needs doing (each
+    section only when it has something); for members, where to go."""
+
     template_name = "partnerships/home.html"
+    first_visit_lookback = timedelta(days=14)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        if self.membership.role == Role.ADMIN:
+        membership = self.membership
+        since = timezone.now() - self.first_visit_lookback
+        if membership.role == Role.POLICE:
+            previous = services.membership_home_visit(membership=membership)
+            context["first_visit"] = previous is None
+            since = previous or since
+        context["since"] = since
+        context["todo"] = todo_sections(membership=membership, since=since)
+        if membership.role == Role.ADMIN:
             partnership = self.partnership
             context["counts"] = {
                 "people": selectors.memberships_of_partnership(partnership=partnership).count(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 
 from bcrp.actors import Action
 from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
@@ -128,4 +128,22 @@ def profiles_for_dataview(*, membership: Membership) -> QuerySet[OffenderProfile
                 ),
             ),
         )
+    )
+
+
+def consent_requests_unanswered(*, partnership: Partnership) -> QuerySet[SharingConsent]:
+    """Requests from other partnerships to share with this one that it has neither accepted
+    nor declined, the oldest first; each row carries `total`, how many there are."""
+    return (
+        SharingConsent.objects.select_related("grantor")
+        .filter(grantee=partnership, ended_at=None)
+        .filter(
+            ~Exists(
+                SharingConsent.objects.filter(
+                    grantor=partnership, grantee=OuterRef("grantor"), ended_at=None
+                )
+            )
+        )
+        .annotate(total=Window(Count("pk")))
+        .order_by("granted_at", "pk")
     )

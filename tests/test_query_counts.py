@@ -58,6 +58,7 @@ LIST_ROUTES = (
     "bulletins/",
     "stats/",
     "stats.csv",
+    "settings/",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

@@ -1,0 +1,126 @@
+"""The offenders' part of the partnership home: placements and notices about to end, appeals to
+decide, the recycle bin, subject access exports to collect; new ID-sought profiles for police."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from offenders.models import Exclusion
+from offenders.retention import RECYCLE_DAYS
+from offenders.selectors import (
+    exports_ready_undownloaded,
+    notices_appealed_undecided,
+    notices_ending,
+    placements_ending,
+    profiles_id_sought_since,
+    profiles_in_recycle_bin,
+)
+from partnerships.models import Membership, Role
+from partnerships.todo import (
+    TodoItem,
+    TodoSection,
+    days_left_text,
+    todo_section,
+    todo_source,
+    waiting_text,
+)
+
+
+def _notice_text(notice: Exclusion) -> str:
+    return f"{notice.get_kind_display()} for {notice.profile}"
+
+
+@todo_source(order=40, roles=[Role.ADMIN])
+def placements_ending_soon(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Gallery placements ending in the next 14 days",
+        rows=placements_ending(partnership=membership.partnership),
+        item=lambda placement: TodoItem(
+            f"{placement.profile} in {placement.gallery.name}",
+            reverse("offenders:profile", args=[slug, placement.profile_id]),
+            days_left_text(placement.expires_on),
+        ),
+    )
+
+
+@todo_source(order=41, roles=[Role.ADMIN])
+def notices_ending_soon(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Notices ending in the next 14 days",
+        rows=notices_ending(partnership=membership.partnership),
+        item=lambda notice: TodoItem(
+            _notice_text(notice),
+            reverse("offenders:notice", args=[slug, notice.pk]),
+            days_left_text(notice.ends_on),
+        ),
+    )
+
+
+@todo_source(order=15, roles=[Role.ADMIN])
+def appeals_to_decide(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Appeals waiting for a decision",
+        rows=notices_appealed_undecided(partnership=membership.partnership),
+        item=lambda notice: TodoItem(
+            f"Appeal against the {_notice_text(notice).lower()}",
+            reverse("offenders:notice", args=[slug, notice.pk]),
+            waiting_text(notice.appeal_lodged_on) if notice.appeal_lodged_on else "",
+        ),
+    )
+
+
+def _purge_day(archived_at: datetime) -> date:
+    return timezone.localdate(archived_at + timedelta(days=RECYCLE_DAYS))
+
+
+@todo_source(order=50, roles=[Role.ADMIN])
+def recycle_bin(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Profiles in the recycle bin",
+        rows=profiles_in_recycle_bin(partnership=membership.partnership),
+        item=lambda profile: TodoItem(
+            f"{profile}: restore it to keep it",
+            reverse("offenders:profile", args=[slug, profile.pk]),
+            f"deleted for good on {_purge_day(profile.archived_at):%-d %B %Y}",
+        ),
+    )
+
+
+@todo_source(order=60, roles=[Role.ADMIN])
+def exports_ready(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Subject access exports ready to download",
+        rows=exports_ready_undownloaded(partnership=membership.partnership),
+        item=lambda export: TodoItem(
+            f"Everything held on {export.profile.reference}",
+            reverse("offenders:export", args=[slug, export.token]),
+            waiting_text(export.completed_at or export.created_at),
+        ),
+    )
+
+
+@todo_source(order=20, roles=[Role.POLICE])
+def id_sought_new(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="New ID-sought profiles since your last visit",
+        rows=profiles_id_sought_since(membership=membership, since=since),
+        item=lambda profile: TodoItem(
+            f"{profile}"
+            + (
+                f" ({profile.partnership.name})"
+                if profile.partnership_id != membership.partnership_id
+                else ""
+            ),
+            reverse("offenders:profile", args=[slug, profile.pk]),
+            f"added {timezone.localtime(profile.created_at):%-d %B %H:%M}",
+        ),
+    )

@@ -1,0 +1,32 @@
+"""Sharing's part of the partnership home: requests from other partnerships to answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+
+from partnerships.models import Membership, Role
+from partnerships.todo import (
+    TodoItem,
+    TodoSection,
+    todo_section,
+    todo_source,
+    waiting_text,
+)
+from sharing.selectors import consent_requests_unanswered
+
+
+@todo_source(order=20, roles=[Role.ADMIN])
+def sharing_requests(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Sharing requests to answer",
+        rows=consent_requests_unanswered(partnership=membership.partnership),
+        item=lambda request: TodoItem(
+            f"{request.grantor.name} asks to share with you",
+            reverse("sharing:partner", args=[slug, request.grantor.slug]),
+            waiting_text(request.granted_at),
+        ),
+        more_url=reverse("sharing:partners", args=[slug]),
+    )
