@@ -136,3 +136,12 @@ def api_token_by_secret(*, secret: str) -> ApiToken | None:
         .filter(secret_hash=token_hash(secret))
         .first()
     )
+
+
+def people_of_partnership_ever(*, partnership: Partnership) -> QuerySet[User]:
+    """Everyone who holds or held a role here, by name: the audit trail outlives memberships."""
+    return (
+        User.objects.filter(memberships__partnership=partnership)
+        .distinct()
+        .order_by("full_name", "email")
+    )
