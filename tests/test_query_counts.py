@@ -58,6 +58,8 @@ LIST_ROUTES = (
     "bulletins/",
     "stats/",
     "stats.csv",
+    "audit/",
+    "audit.csv",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

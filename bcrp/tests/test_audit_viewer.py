@@ -337,3 +337,28 @@ def test_who_has_seen_this_profile_shows_our_people_only(
     assert peer_page.status_code == 200
     assert b"Who has seen this profile" not in peer_page.content
     assert b"Jane Smith" not in peer_page.content
+
+
+def test_the_operator_reads_every_partnerships_trail_with_names(three: dict[str, Any]) -> None:
+    from django.http import HttpRequest
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    operator = User.objects.create_superuser(email="op@example.org", password=PASSWORD)
+    client = Client()
+    assert client.login(request=HttpRequest(), username=operator.email, password=PASSWORD)
+    response = client.get("/admin/bcrp/auditevent/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("Jane Smith viewed the photo of WB-00042", "Peter Peer viewed WB-00042"):
+        assert name in page
+    assert "Alpha" in page and "Bravo" in page and "Charlie BCRP" in page
+    assert "Carol Third viewed" in page
+    bravo = Partnership.objects.get(slug="bravo")
+    only_bravo = client.get(f"/admin/bcrp/auditevent/?partnership__id__exact={bravo.pk}")
+    assert "Jane Smith viewed" not in only_bravo.content.decode()
+    assert (
+        client.get(f"/admin/bcrp/auditevent/{AuditEvent.objects.first().pk}/change/").status_code
+        == 200
+    )  # type: ignore[union-attr]
