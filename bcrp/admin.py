@@ -2,9 +2,9 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 

@@ -12,7 +12,6 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
-    Expression,
     OuterRef,
     QuerySet,
     Subquery,
@@ -126,10 +125,10 @@ PHRASES: dict[str, Phrase] = {
 # How an event's record is named, by its object type (`app_label.model`): a factory of the
 # expression that gives the name of the record whose text id is `object_id`, run in the query
 # that reads the events so that a page costs the same whatever its records are.
-NameOf = Callable[[Any], Expression]
+NameOf = Callable[[Any], Subquery[Any]]
 OBJECT_NAMES: dict[str, NameOf] = {}
 # Names read from an event's detail, by the placeholder they fill ({partner}).
-DETAIL_NAMES: dict[str, Callable[[], Expression]] = {}
+DETAIL_NAMES: dict[str, Callable[[], Subquery[Any]]] = {}
 
 
 # How a filter finds records by what people call them ("profile" by reference): the object type
@@ -147,11 +146,11 @@ def audit_names_register(*, object_type: str, name_of: NameOf) -> None:
     OBJECT_NAMES[object_type] = name_of
 
 
-def audit_detail_name_register(*, placeholder: str, name: Callable[[], Expression]) -> None:
+def audit_detail_name_register(*, placeholder: str, name: Callable[[], Subquery[Any]]) -> None:
     DETAIL_NAMES[placeholder] = name
 
 
-def user_name_of(object_id: Any) -> Expression:
+def user_name_of(object_id: Any) -> Subquery[Any]:
     return Subquery(User.objects.filter(pk=object_id).values("full_name")[:1])
 
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import F, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
@@ -32,7 +33,7 @@ class AuditFilters:
     action: str = ""
     object_type: str = ""
     # The records' ids as text (the trail keeps ids as text); a query of them, or a list.
-    object_ids: QuerySet[object] | list[str] | None = None
+    object_ids: QuerySet[Any, Any] | list[str] | None = None
     since: date | None = None
     until: date | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import CharField, Expression, QuerySet, Subquery
+from django.db.models import CharField, QuerySet, Subquery
 from django.db.models.functions import Cast
 
 from bcrp.audit_phrases import audit_finder_register, audit_names_register
@@ -13,11 +13,11 @@ from offenders.models import Gallery, OffenderProfile
 PROFILE_TYPE = OffenderProfile._meta.label_lower
 
 
-def profile_reference_of(object_id: Any) -> Expression:
+def profile_reference_of(object_id: Any) -> Subquery[Any]:
     return Subquery(OffenderProfile.objects.filter(pk=object_id).values("reference")[:1])
 
 
-def gallery_name_of(object_id: Any) -> Expression:
+def gallery_name_of(object_id: Any) -> Subquery[Any]:
     return Subquery(Gallery.objects.filter(pk=object_id).values("name")[:1])
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from bcrp.audit_phrases import OBJECT_FINDERS, action_choices
 from bcrp.audit_trail import AuditFilters
@@ -63,7 +64,8 @@ class AuditFilterForm(forms.Form):
         """The chosen filters, for the trail's selector (the form must be valid)."""
         data = self.cleaned_data
         person = data.get("person")
-        object_type, object_ids = "", None
+        object_type = ""
+        object_ids: QuerySet[Any, Any] | list[str] | None = None
         if data.get("profile"):
             object_type, find = OBJECT_FINDERS["profile"]
             object_ids = find(data["profile"])

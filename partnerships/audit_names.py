@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BigIntegerField, CharField, Expression, F, OuterRef, Subquery, Value
+from django.db.models import BigIntegerField, CharField, F, OuterRef, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, NullIf
 
@@ -12,11 +12,11 @@ from bcrp.audit_phrases import audit_detail_name_register, audit_names_register
 from partnerships.models import Business, Membership, Partnership, Premises
 
 
-def partnership_name_of(object_id: Any) -> Expression:
+def partnership_name_of(object_id: Any) -> Subquery[Any]:
     return Subquery(Partnership.objects.filter(pk=object_id).values("name")[:1])
 
 
-def member_name_of(object_id: Any) -> Expression:
+def member_name_of(object_id: Any) -> Subquery[Any]:
     named = Coalesce(
         NullIf(F("user__full_name"), Value("")), F("user__email"), output_field=CharField()
     )
@@ -25,15 +25,15 @@ def member_name_of(object_id: Any) -> Expression:
     )
 
 
-def business_name_of(object_id: Any) -> Expression:
+def business_name_of(object_id: Any) -> Subquery[Any]:
     return Subquery(Business.objects.filter(pk=object_id).values("name")[:1])
 
 
-def premises_name_of(object_id: Any) -> Expression:
+def premises_name_of(object_id: Any) -> Subquery[Any]:
     return Subquery(Premises.objects.filter(pk=object_id).values("name")[:1])
 
 
-def partner_name() -> Expression:
+def partner_name() -> Subquery[Any]:
     """The other partnership of a sharing event, from its detail's `partner_id`."""
     partner_id = Cast(KeyTextTransform("partner_id", OuterRef("detail")), BigIntegerField())
     return Subquery(Partnership.objects.filter(pk=partner_id).values("name")[:1])
