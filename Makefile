@@ -50,6 +50,8 @@ bench: $(INSTALLED)
 		--partnerships 200 --profiles-per 500 --hub-profiles 11800 --mid-peers 15
 	BCRP_EMBEDDED_DB=bcrp_bench_pack $(PY) manage.py migrate --verbosity 0
 	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_pack $(PY) manage.py bench_pack
+	BCRP_EMBEDDED_DB=bcrp_bench_audit $(PY) manage.py migrate --verbosity 0
+	BCRP_EMBEDDED_DB=bcrp_bench_audit $(PY) manage.py bench_audit
 
 # Stops nothing: stop `make run` first. Removes the embedded database, Redis data and uploads.
 clean-var:

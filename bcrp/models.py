@@ -105,7 +105,21 @@ class AuditEvent(models.Model):
         verbose_name_plural = "audit events"
         ordering = ("-created_at", "-id")
         indexes = [
-            models.Index(fields=["partnership", "-created_at"], name="audit_partnership_time"),
+            # The audit viewer pages each partnership's trail by (created_at, id), unfiltered or
+            # by person, action or record; each filter walks its own index in page order.
+            models.Index(
+                fields=["partnership", "-created_at", "-id"], name="audit_partnership_time"
+            ),
+            models.Index(
+                fields=["partnership", "actor", "-created_at", "-id"], name="audit_actor_time"
+            ),
+            models.Index(
+                fields=["partnership", "action", "-created_at", "-id"], name="audit_action_time"
+            ),
+            models.Index(
+                fields=["partnership", "object_type", "object_id", "-created_at", "-id"],
+                name="audit_record_time",
+            ),
             # A record's history (a profile's History, its subject access export) reads by object.
             models.Index(
                 fields=["object_type", "object_id", "-created_at"], name="audit_object_time"

@@ -285,6 +285,27 @@ def events_of_profile(*, membership: Membership, profile: OffenderProfile) -> Qu
     )
 
 
+PROFILE_SEEN_ACTIONS = ("profile.view", "image.view")
+
+
+def profile_seen_by(*, membership: Membership, profile: OffenderProfile) -> QuerySet[AuditEvent]:
+    """Who of this partnership looked at a profile or its photos, newest first.
+
+    Only this partnership's own events: a peer's views of a shared profile are on the peer's
+    trail, which is theirs to keep and ours never to read.
+    """
+    return (
+        AuditEvent.objects.filter(
+            partnership_id=membership.partnership_id,
+            object_type=OffenderProfile._meta.label_lower,
+            object_id=str(profile.pk),
+            action__in=PROFILE_SEEN_ACTIONS,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
 def image_for(*, membership: Membership, token: str, action: Action) -> OffenderImage | None:
     """A photo, under the same rule as its profile."""
     return (

@@ -198,6 +198,10 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             notices=profile.all_notices,
             notice_form=kwargs.get("notice_form") or NoticeForm(partnership=self.partnership),
             history=selectors.events_of_profile(membership=self.membership, profile=profile)[:50],
+            # Administrators of the owner only: who of ours looked at it.
+            seen_by=selectors.profile_seen_by(membership=self.membership, profile=profile)[:20]
+            if self.membership.role == Role.ADMIN and profile.partnership_id == self.partnership.pk
+            else None,
         )
         return context
 

@@ -9,3 +9,5 @@ class PartnershipsConfig(AppConfig):
     def ready(self) -> None:
         # Each app above this one adds its sections to the home's to-do list from `todo.py`.
         autodiscover_modules("todo")
+        # Teaches the audit viewer to name this app's records.
+        from partnerships import audit_names  # noqa: F401

@@ -148,3 +148,12 @@ def member_session_hours_of_user(*, user: User) -> int | None:
         .first()
     )
     return hours
+
+
+def people_of_partnership_ever(*, partnership: Partnership) -> QuerySet[User]:
+    """Everyone who holds or held a role here, by name: the audit trail outlives memberships."""
+    return (
+        User.objects.filter(memberships__partnership=partnership)
+        .distinct()
+        .order_by("full_name", "email")
+    )

@@ -3,7 +3,9 @@ API tokens."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+from collections.abc import Iterator
+from datetime import UTC, timedelta
 from typing import Any, cast
 
 from django.contrib import messages
@@ -11,7 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +23,13 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from bcrp.actors import CHANGE, Actor
+from bcrp.audit import audit_record
+from bcrp.audit_phrases import ETHNICITY_FILTER
+from bcrp.audit_trail import BadCursor, audit_events_of_partnership, audit_lines_all, audit_page
 from bcrp.forms import form_errors_from
 from bcrp.models import User
 from partnerships import selectors, services
+from partnerships.audit_forms import AuditFilterForm
 from partnerships.forms import (
     AccountForm,
     ApiTokenForm,
@@ -351,3 +357,100 @@ class ApiTokenRevokeView(LoginRequiredMixin, View):
         services.api_token_revoke(token=token, actor=Actor.from_request(request))
         messages.success(request, f'Token "{token.name}" revoked: it no longer works.')
         return redirect("account:api-tokens")
+
+
+class AuditView(PartnershipMixin, TemplateView):
+    """The partnership's own audit trail, newest first, in plain language, filtered and paged
+    by cursor ("older", "newer") so that going far back costs what the first page costs."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "partnerships/audit.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = AuditFilterForm(request.GET, partnership=self.partnership)
+        context = self.get_context_data(
+            form=form, ethnicity_filter=ETHNICITY_FILTER, query=_filters_query(request)
+        )
+        if not form.is_valid():
+            return self.render_to_response(context, status=400)
+        events = audit_events_of_partnership(
+            partnership_id=self.partnership.pk, filters=form.filters()
+        )
+        try:
+            context["page"] = audit_page(events, cursor=request.GET.get("cursor", ""))
+        except BadCursor:
+            context["bad_cursor"] = True
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(context)
+
+
+class AuditExportView(PartnershipMixin, View):
+    """The filtered trail as CSV, streamed in chunks; the export is itself on the record."""
+
+    allowed_roles = ADMIN_ONLY
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+        form = AuditFilterForm(request.GET, partnership=self.partnership)
+        if not form.is_valid():
+            return HttpResponse(
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        events = audit_events_of_partnership(
+            partnership_id=self.partnership.pk, filters=form.filters()
+        )
+        audit_record(
+            action="audit.export",
+            actor=self.actor,
+            detail={"filters": _filters_query(request)},
+        )
+        filename = f"{self.partnership.slug}-audit-trail.csv"
+        return StreamingHttpResponse(
+            _audit_csv_rows(events),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+class _CsvLine:
+    """A file-like sink for csv.writer that hands back the line just written."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_safe(text: str) -> str:
+    # A spreadsheet runs a cell starting with these as a formula.
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _audit_csv_rows(events: QuerySet[Any]) -> Iterator[str]:
+    writer = csv.writer(_CsvLine())
+    # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
+    yield "\ufeff" + writer.writerow(
+        ["time (UTC)", "what happened", "person", "action", "record type", "record", "address"]
+    )
+    for line in audit_lines_all(events):
+        event = line.event
+        yield writer.writerow(
+            [
+                event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                _csv_safe(line.sentence),
+                _csv_safe(str(event.actor) if event.actor is not None else ""),
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.ip or "",
+            ]
+        )
+
+
+def _filters_query(request: HttpRequest) -> str:
+    """The filters in use, without the cursor or empty ones, for links and the export's record."""
+    kept = request.GET.copy()
+    kept.pop("cursor", None)
+    for name in [name for name, value in kept.items() if value == ""]:
+        kept.pop(name)
+    return kept.urlencode()

@@ -59,6 +59,8 @@ LIST_ROUTES = (
     "stats/",
     "stats.csv",
     "settings/",
+    "audit/",
+    "audit.csv",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

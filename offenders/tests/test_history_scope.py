@@ -173,4 +173,5 @@ def test_a_profiles_history_is_read_through_the_audit_index_by_object(
         cursor.execute(f"ANALYZE {AuditEvent._meta.db_table}")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "audit_object_time" in plan, plan
+    # Either index by object will do; the one led by the partnership also serves the audit viewer.
+    assert "audit_object_time" in plan or "audit_record_time" in plan, plan
