@@ -56,6 +56,7 @@ LIST_ROUTES = (
     "partners/",
     "incidents/",
     "bulletins/",
+    "bulletins/groups/",
     "stats/",
     "stats.csv",
 )
@@ -67,6 +68,7 @@ NEW_RECORD_FORMS = (
     "galleries/add/",
     "incidents/new/",
     "bulletins/post/",
+    "bulletins/groups/add/",
 )
 ROLES = (Role.ADMIN, Role.POLICE, Role.MEMBER)
 FEW, MANY = 2, 6
