@@ -55,6 +55,7 @@ LIST_ROUTES = (
     "dataview/",
     "partners/",
     "incidents/",
+    "incidents/export.csv",
     "bulletins/",
     "bulletins/groups/",
     "stats/",
