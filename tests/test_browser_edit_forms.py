@@ -282,6 +282,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "password-reset": "asks for a reset link",
     "password-reset-confirm": "sets a new password, never shown",
     "invitation-accept": "creates an account or accepts an invitation",
+    "operator-partnership-new": "creates a partnership and invites its administrator",
     "partnerships:invite": "creates an invitation",
     "partnerships:invitation-revoke": "a button, no fields",
     "partnerships:membership-end": "a confirmation, no fields",
