@@ -1,4 +1,5 @@
-"""Bulletin, the acknowledgements of critical ones, and the weekly digest's record."""
+"""Bulletin, the member groups it may be sent to, the acknowledgements of critical ones, the
+reminders to read them, and the weekly digest's record."""
 
 from __future__ import annotations
 
@@ -6,7 +7,38 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from partnerships.models import Partnership
+from partnerships.models import Membership, Partnership
+
+
+class MemberGroup(models.Model):
+    """Members an administrator groups together ("Pubs", "Town centre") to send bulletins to."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="member_groups",
+        verbose_name="partnership",
+    )
+    name = models.CharField("name", max_length=80)
+    memberships = models.ManyToManyField(
+        Membership, blank=True, related_name="member_groups", verbose_name="members"
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+
+    class Meta:
+        verbose_name = "member group"
+        verbose_name_plural = "member groups"
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"],
+                name="member_group_name_once_per_partnership",
+                violation_error_message="There is already a group with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Bulletin(models.Model):
@@ -31,6 +63,25 @@ class Bulletin(models.Model):
         verbose_name="posted by",
     )
     created_at = models.DateTimeField("posted", default=timezone.now)
+    groups = models.ManyToManyField(
+        MemberGroup,
+        blank=True,
+        related_name="bulletins",
+        # Named for this app: the bulletin's own table kept the name it had in partnerships.
+        db_table="bulletins_bulletin_groups",
+        verbose_name="sent to",
+        help_text="Only the members of these groups see it. "
+        "Choose none to send it to every member.",
+    )
+    withdrawn_at = models.DateTimeField("withdrawn", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="withdrawn by",
+    )
 
     class Meta:
         # The tables were created when bulletins lived in partnerships; they kept their names
@@ -79,6 +130,42 @@ class BulletinAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.bulletin}"
+
+
+class BulletinReminder(models.Model):
+    """A reminder to the members who have not acknowledged a critical bulletin: at most one a
+    day, so the row is claimed when asked for and marked sent by the worker that sends it."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, on_delete=models.CASCADE, related_name="reminders", verbose_name="bulletin"
+    )
+    day = models.DateField("day")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="requested by",
+    )
+    requested_at = models.DateTimeField("requested", default=timezone.now)
+    sent_at = models.DateTimeField("sent", null=True, blank=True)
+    recipients = models.PositiveIntegerField("recipients", default=0)
+
+    class Meta:
+        verbose_name = "bulletin reminder"
+        verbose_name_plural = "bulletin reminders"
+        ordering = ("-day",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "day"],
+                name="bulletin_reminded_once_a_day",
+                violation_error_message="The members were already reminded today.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder of {self.bulletin} on {self.day}"
 
 
 class BulletinDigest(models.Model):

@@ -1,8 +1,10 @@
-"""Writes for bulletins: posting, a member's acknowledgement, and the weekly members' digest of
-newly circulated profiles; each one audited."""
+"""Writes for bulletins: posting, editing, withdrawing, a member's acknowledgement, reminders to
+those who have not acknowledged, member groups, and the weekly members' digest of newly
+circulated profiles; each one audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -13,8 +15,20 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bulletins.models import Bulletin, BulletinAcknowledgement, BulletinDigest
-from bulletins.selectors import memberships_for_digest
+from bcrp.queue import enqueue_on_commit
+from bulletins.models import (
+    Bulletin,
+    BulletinAcknowledgement,
+    BulletinDigest,
+    BulletinReminder,
+    MemberGroup,
+)
+from bulletins.selectors import (
+    bulletin_reaches,
+    memberships_for_digest,
+    memberships_groupable,
+    memberships_unacknowledged,
+)
 from offenders.models import OffenderProfile
 from offenders.selectors import (
     profiles_circulated_excluded_since,
@@ -33,7 +47,11 @@ def bulletin_post(
     body: str,
     critical: bool,
     actor: Actor,
+    groups: Iterable[MemberGroup] = (),
 ) -> Bulletin:
+    """Post a bulletin to every member, or to the members of `groups` only."""
+    groups = list(groups)
+    _check_groups(partnership, groups)
     bulletin = Bulletin(
         partnership=partnership,
         title=title.strip(),
@@ -43,14 +61,204 @@ def bulletin_post(
     )
     bulletin.full_clean()
     bulletin.save()
+    bulletin.groups.set(groups)
     audit_record(
         action="bulletin.post",
         actor=actor,
         partnership=partnership,
         target=bulletin,
-        detail={"critical": critical},
+        detail={"critical": critical, "groups": sorted(group.name for group in groups)},
     )
     return bulletin
+
+
+def _check_groups(partnership: Partnership, groups: list[MemberGroup]) -> None:
+    if any(group.partnership_id != partnership.pk for group in groups):
+        raise ValidationError({"groups": "Choose groups of this partnership."})
+
+
+@transaction.atomic
+def bulletin_update(
+    *,
+    bulletin: Bulletin,
+    title: str,
+    body: str,
+    critical: bool,
+    groups: Iterable[MemberGroup],
+    actor: Actor,
+) -> Bulletin:
+    """Change a bulletin's wording, whether it is critical, or who it is sent to; the audit
+    record keeps the old and the new of each change (none, when sent back unchanged)."""
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if bulletin.withdrawn_at is not None:
+        raise ValidationError("This bulletin has been withdrawn; post a new one instead.")
+    groups = list(groups)
+    _check_groups(bulletin.partnership, groups)
+    title, body = title.strip(), body.strip()
+    old: dict[str, object] = {
+        "title": bulletin.title,
+        "body": bulletin.body,
+        "critical": bulletin.critical,
+        "groups": sorted(group.name for group in bulletin.groups.all()),
+    }
+    new: dict[str, object] = {
+        "title": title,
+        "body": body,
+        "critical": critical,
+        "groups": sorted(group.name for group in groups),
+    }
+    changes = {name: [old[name], new[name]] for name in old if old[name] != new[name]}
+    bulletin.title, bulletin.body, bulletin.critical = title, body, critical
+    bulletin.full_clean()
+    bulletin.save(update_fields=["title", "body", "critical"])
+    bulletin.groups.set(groups)
+    audit_record(
+        action="bulletin.change",
+        actor=actor,
+        partnership=bulletin.partnership,
+        target=bulletin,
+        detail={"changes": changes},
+    )
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_withdraw(*, bulletin: Bulletin, actor: Actor) -> Bulletin:
+    """Take a bulletin down: members and police no longer see it; it is kept for the record.
+    Withdrawing twice changes nothing."""
+    updated = Bulletin.objects.filter(pk=bulletin.pk, withdrawn_at=None).update(
+        withdrawn_at=timezone.now(), withdrawn_by=actor.user
+    )
+    bulletin.refresh_from_db()
+    if updated:
+        audit_record(
+            action="bulletin.withdraw",
+            actor=actor,
+            partnership=bulletin.partnership,
+            target=bulletin,
+        )
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_remind(*, bulletin: Bulletin, actor: Actor) -> BulletinReminder:
+    """Ask the worker to e-mail the members who have not acknowledged a critical bulletin.
+    Once a day at most: the day's row is the claim, so a second request (or a double click)
+    is refused rather than sending twice."""
+    if not bulletin.critical:
+        raise ValidationError("Only critical bulletins are acknowledged, so only they remind.")
+    if bulletin.withdrawn_at is not None:
+        raise ValidationError("This bulletin has been withdrawn.")
+    if not memberships_unacknowledged(bulletin=bulletin).exists():
+        raise ValidationError("Every member it is sent to has confirmed reading it.")
+    try:
+        with transaction.atomic():
+            reminder = BulletinReminder.objects.create(
+                bulletin=bulletin, day=timezone.localdate(), requested_by=actor.user
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "The members were already reminded today; you can remind them again tomorrow."
+        ) from None
+    enqueue_on_commit("bulletins.tasks.bulletin_remind_send", reminder.pk)
+    return reminder
+
+
+def _reminder_message(bulletin: Bulletin) -> str:
+    link = f"{settings.SITE_URL.rstrip('/')}/p/{bulletin.partnership.slug}/bulletins/{bulletin.pk}/"
+    return (
+        f"{bulletin.partnership.name} posted a critical bulletin that you have not yet "
+        f"confirmed reading:\n\n{bulletin.title}\n\n"
+        f"Please read it and confirm (sign in first):\n{link}\n"
+    )
+
+
+def reminder_send(*, reminder_id: int) -> int:
+    """Send a requested reminder unless it was sent already; returns how many went out.
+
+    The row is locked, the messages sent and the row marked in one transaction: a failed send
+    is retried whole, and a second run (or a concurrent one) finds it sent and sends nothing.
+    """
+    with transaction.atomic():
+        reminder = (
+            BulletinReminder.objects.select_for_update(of=("self",))
+            .select_related("bulletin__partnership", "requested_by")
+            .filter(pk=reminder_id, sent_at=None)
+            .first()
+        )
+        if reminder is None:
+            return 0
+        bulletin = reminder.bulletin
+        emails = (
+            []
+            if bulletin.withdrawn_at is not None
+            else [
+                m.user.email
+                for m in memberships_unacknowledged(bulletin=bulletin).filter(user__is_active=True)
+            ]
+        )
+        reminder.sent_at = timezone.now()
+        reminder.recipients = len(emails)
+        reminder.save(update_fields=["sent_at", "recipients"])
+        audit_record(
+            action="bulletin.remind",
+            actor=Actor(user=reminder.requested_by, partnership=bulletin.partnership),
+            partnership=bulletin.partnership,
+            target=bulletin,
+            detail={"recipients": len(emails), "day": reminder.day.isoformat()},
+        )
+        subject = f"Please confirm you have read: {bulletin.title}"
+        body = _reminder_message(bulletin)
+        # One message per person: members never see each other's addresses.
+        get_connection().send_messages([EmailMessage(subject, body, None, [e]) for e in emails])
+    return len(emails)
+
+
+@transaction.atomic
+def member_group_save(
+    *,
+    partnership: Partnership,
+    group: MemberGroup | None,
+    name: str,
+    memberships: Iterable[Membership],
+    actor: Actor,
+) -> MemberGroup:
+    """Create a member group (group None) or change its name and members; audited with the
+    names before and after."""
+    chosen = list(memberships)
+    allowed = set(memberships_groupable(partnership=partnership).values_list("pk", flat=True))
+    if any(membership.pk not in allowed for membership in chosen):
+        raise ValidationError({"memberships": "Choose current members of this partnership."})
+    creating = group is None
+    if group is None:
+        group = MemberGroup(partnership=partnership)
+        old_name, old_members = "", []
+    else:
+        # Read afresh: a form bound to `group` has already written the new name onto it.
+        group = MemberGroup.objects.select_for_update().get(pk=group.pk)
+        old_name = group.name
+        old_members = sorted(str(m.user) for m in group.memberships.select_related("user"))
+    group.name = name.strip()
+    group.full_clean()
+    group.save()
+    group.memberships.set(chosen)
+    new_members = sorted(str(m.user) for m in chosen)
+    changes = {
+        key: [old, new]
+        for key, old, new in (
+            ("name", old_name, group.name),
+            ("members", old_members, new_members),
+        )
+        if old != new
+    }
+    audit_record(
+        action="member_group.create" if creating else "member_group.change",
+        actor=actor,
+        partnership=partnership,
+        target=group,
+        detail={"changes": changes},
+    )
+    return group
 
 
 @transaction.atomic
@@ -64,6 +272,8 @@ def bulletin_acknowledge(
         raise ValidationError("Only members acknowledge bulletins.")
     if not bulletin.critical:
         raise ValidationError("Only critical bulletins need acknowledging.")
+    if not bulletin_reaches(bulletin=bulletin, membership=membership):
+        raise ValidationError("This bulletin is not for you.")
     acknowledgement, created = BulletinAcknowledgement.objects.get_or_create(
         bulletin=bulletin, user_id=membership.user_id
     )

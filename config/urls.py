@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from bcrp import views
+from offenders import views as offender_views
 from partnerships import views as partnership_views
 
 urlpatterns = [
@@ -49,6 +50,11 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("account/", include("partnerships.account_urls")),
     path("admin/", admin.site.urls),
+    path(
+        "operator/partnerships/new/",
+        offender_views.PartnershipOnboardView.as_view(),
+        name="operator-partnership-new",
+    ),
 ]
 
 handler400 = "bcrp.views.bad_request"

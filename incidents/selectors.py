@@ -84,6 +84,22 @@ def incidents_described(*, membership: Membership, status: str = "") -> QuerySet
     )
 
 
+def incidents_for_export(*, membership: Membership) -> QuerySet[Incident]:
+    """The incidents of `incidents_matching` with what the CSV shows of each: its premises,
+    business and reporter, and the profiles linked (a fixed number of queries a batch)."""
+    return (
+        incidents_visible(membership=membership)
+        .select_related("premises", "business", "reported_by")
+        .prefetch_related(
+            Prefetch(
+                "offender_links",
+                queryset=IncidentOffender.objects.select_related("profile").order_by("pk"),
+            )
+        )
+        .order_by("-occurred_at", "-id")
+    )
+
+
 def profile_ids_shown(*, membership: Membership, incidents: Iterable[Incident]) -> set[int]:
     """Of the profiles linked to these incidents (links prefetched), those this person may
     see: an administrator may link a profile that is not circulated to the reporting member.
@@ -91,6 +107,18 @@ def profile_ids_shown(*, membership: Membership, incidents: Iterable[Incident]) 
     linked = {link.profile_id for incident in incidents for link in incident.offender_links.all()}
     return set(
         profiles_visible(membership=membership).filter(pk__in=linked).values_list("pk", flat=True)
+    )
+
+
+def reporters_of_partnership(*, partnership: Partnership) -> QuerySet[Membership]:
+    """Everyone who may have reported an incident here, including those who have since left:
+    their reports stay."""
+    return (
+        Membership.objects.select_related("user", "business")
+        .filter(partnership=partnership)
+        .exclude(role=Role.POLICE)
+        .order_by("user__full_name", "user__email", "-created_at")
+        .distinct("user__full_name", "user__email")
     )
 
 

@@ -9,6 +9,7 @@ app_name = "incidents"
 
 urlpatterns = [
     path("incidents/", views.IncidentListView.as_view(), name="list"),
+    path("incidents/export.csv", views.IncidentExportView.as_view(), name="export"),
     path("incidents/new/", views.IncidentCreateView.as_view(), name="new"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
     path(

@@ -1,17 +1,20 @@
-"""Incident pages: report, my reports / review queue, an incident, its photos, review actions,
-the statistics page with its CSV download, witness and impact statements, and evidence packs."""
+"""Incident pages: report, my reports / review queue with its search and CSV export, an incident,
+its photos, review actions, the statistics page with its CSV download, witness and impact
+statements, and evidence packs."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,6 +23,7 @@ from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
 from incidents import packs, selectors, services
+from incidents.filtersets import IncidentFilter
 from incidents.forms import (
     ImpactStatementForm,
     IncidentForm,
@@ -34,7 +38,6 @@ from incidents.models import (
     EvidencePack,
     Incident,
     IncidentPhoto,
-    IncidentStatus,
     WitnessStatement,
 )
 from offenders.models import ExportStatus, OffenderProfile
@@ -95,25 +98,144 @@ class IncidentCreateView(PartnershipMixin, FormView[IncidentForm]):
         return redirect(url)
 
 
+def _filters_in_use(request: HttpRequest) -> str:
+    """The query string without empty fields or the page: for the pager and the CSV link."""
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        kept = [value for value in values if value != ""]
+        if name != "page" and kept:
+            query.setlist(name, kept)
+    return query.urlencode()
+
+
 class IncidentListView(PartnershipMixin, TemplateView):
     allowed_roles = ALL_ROLES
     template_name = "incidents/incident_list.html"
 
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if context["filter"].errors:
+            kwargs["status"] = 400
+        return super().render_to_response(context, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        status = self.request.GET.get("status", "")
-        if status not in IncidentStatus.values:
-            status = ""
-        incidents = selectors.incidents_matching(membership=self.membership, status=status)
-        page = Paginator(incidents, 50).get_page(self.request.GET.get("page"))
+        filterset = IncidentFilter(
+            self.request.GET,
+            queryset=selectors.incidents_matching(membership=self.membership),
+            membership=self.membership,
+        )
+        page = Paginator(filterset.qs, 50).get_page(self.request.GET.get("page"))
+        query = _filters_in_use(self.request)
         context.update(
             page=page,
-            status=status,
-            statuses=IncidentStatus.choices,
+            filter=filterset,
+            query=query,
+            searching=bool(query),
             own_only=self.membership.role == Role.MEMBER,
             may_report=self.membership.role in services.REPORTING_ROLES,
+            may_export=self.membership.role in ADMIN_AND_POLICE,
         )
         return context
+
+
+# The columns of the incidents CSV, in order.
+EXPORT_HEADER = [
+    "incident",
+    "occurred_at",
+    "category",
+    "status",
+    "premises",
+    "business",
+    "reported_by",
+    "value_lost",
+    "value_recovered",
+    "police_reference",
+    "police_attended",
+    "description",
+    "linked_profiles",
+]
+EXPORT_BATCH = 500
+
+
+class _Echo:
+    """A file-like object whose write hands back the line, for a streamed csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class IncidentExportView(PartnershipMixin, View):
+    """The incidents list, filtered as on the page, as CSV: streamed, and audited with the
+    filters used. Linked profiles are named only where this person may see them."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
+        filterset = IncidentFilter(
+            request.GET,
+            queryset=selectors.incidents_for_export(membership=self.membership),
+            membership=self.membership,
+        )
+        if not filterset.is_valid():
+            return HttpResponse(
+                " ".join(
+                    f"{filterset.form.fields[name].label}: {error}"
+                    if name in filterset.form.fields
+                    else str(error)
+                    for name, errors in filterset.errors.items()
+                    for error in errors
+                ),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        audit_record(
+            action="incident.export", actor=self.actor, detail={"filters": filterset.used()}
+        )
+        filename = f"{self.partnership.slug}-incidents.csv"
+        return StreamingHttpResponse(
+            self.rows(filterset.qs),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    def rows(self, incidents: Any) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
+        yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+        batch: list[Incident] = []
+        for incident in incidents.iterator(chunk_size=EXPORT_BATCH):
+            batch.append(incident)
+            if len(batch) == EXPORT_BATCH:
+                yield from self.batch_rows(writer, batch)
+                batch = []
+        yield from self.batch_rows(writer, batch)
+
+    def batch_rows(self, writer: Any, batch: list[Incident]) -> Iterator[str]:
+        shown = selectors.profile_ids_shown(membership=self.membership, incidents=batch)
+        for incident in batch:
+            linked = "; ".join(
+                f"{link.profile.reference} {link.profile.display_name}"
+                for link in incident.offender_links.all()
+                if link.profile_id in shown
+            )
+            yield writer.writerow(
+                [
+                    incident.pk,
+                    timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                    incident.get_category_display(),
+                    incident.get_status_display(),
+                    _csv_safe(str(incident.premises or "")),
+                    _csv_safe(str(incident.business or "")),
+                    _csv_safe(str(incident.reported_by or "")),
+                    incident.value_lost,
+                    incident.value_recovered,
+                    _csv_safe(incident.police_reference),
+                    "yes" if incident.police_attended else "no",
+                    _csv_safe(incident.description),
+                    _csv_safe(linked),
+                ]
+            )
 
 
 class IncidentMixin(TenantObjectMixin[Incident]):

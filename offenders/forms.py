@@ -285,3 +285,24 @@ class SchemeSettingsForm(forms.ModelForm[Partnership]):
 
     def gallery_fields(self) -> list[forms.BoundField]:
         return [self[f"{GALLERY_FIELD_PREFIX}{gallery.pk}"] for gallery in self.galleries]
+
+
+class PartnershipOnboardForm(forms.Form):
+    """The platform operator's form for a new partnership and its first administrator."""
+
+    name = forms.CharField(label="Partnership name", max_length=120)
+    slug = forms.SlugField(
+        label="Address",
+        max_length=50,
+        help_text="Lower case letters, digits and hyphens: the partnership's pages are under "
+        "/p/<address>/.",
+    )
+    police_force_area = forms.CharField(label="Police force area", max_length=120, required=False)
+    admin_email = forms.EmailField(
+        label="First administrator's e-mail",
+        max_length=254,
+        help_text="They are sent an invitation and choose their own password.",
+    )
+
+    def clean_slug(self) -> str:
+        return str(self.cleaned_data["slug"]).lower()

@@ -7,20 +7,21 @@ import copy
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from bcrp.actors import CHANGE, EXPORT, VIEW
+from bcrp.actors import CHANGE, EXPORT, VIEW, Actor
 from bcrp.audit import audit_record
-from bcrp.forms import form_errors_from
+from bcrp.forms import InvalidFormIs400, form_errors_from
 from offenders import selectors, services
 from offenders.briefing import briefing_pdf
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
@@ -29,6 +30,7 @@ from offenders.forms import (
     ExportRequestForm,
     GalleryForm,
     NoticeForm,
+    PartnershipOnboardForm,
     PhotoUploadForm,
     PlacementForm,
     ProfileForm,
@@ -44,6 +46,7 @@ from offenders.models import (
     ProfileStatus,
     SubjectAccessExport,
 )
+from offenders.onboarding import partnership_onboard
 from offenders.retention import purge_date
 from partnerships.models import Role
 from partnerships.tenancy import (
@@ -661,3 +664,37 @@ class SchemeSettingsView(PartnershipMixin, FormView[SchemeSettingsForm]):
         else:
             messages.info(self.request, "Nothing was changed.")
         return redirect("offenders:scheme-settings", slug=self.partnership.slug)
+
+
+class PartnershipOnboardView(InvalidFormIs400, FormView[PartnershipOnboardForm]):
+    """The platform operator creates a partnership and invites its first administrator. Staff
+    only; anyone else signed in gets 404, as for a partnership they do not belong to."""
+
+    template_name = "offenders/partnership_onboard.html"
+    form_class = PartnershipOnboardForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise Http404("No such page.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: PartnershipOnboardForm) -> HttpResponse:
+        try:
+            partnership, invitation, _token = partnership_onboard(
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+                police_force_area=form.cleaned_data["police_force_area"],
+                admin_email=form.cleaned_data["admin_email"],
+                actor=Actor.from_request(self.request),
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{partnership.name} created, with its standard galleries. An invitation is on its "
+            f"way to {invitation.email}.",
+        )
+        return redirect("operator-partnership-new")

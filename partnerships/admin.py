@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from bcrp.actors import Actor
 from partnerships import services
@@ -31,24 +32,12 @@ class PartnershipAdmin(admin.ModelAdmin[Partnership]):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
-    def save_model(self, request: HttpRequest, obj: Partnership, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # New partnerships go through the service so their role groups exist from the start.
-        created = services.partnership_create(
-            name=obj.name,
-            slug=obj.slug,
-            police_force_area=obj.police_force_area,
-            reference_prefix=obj.reference_prefix,
-            retention_months=obj.retention_months,
-            records_perceived_ethnicity=obj.records_perceived_ethnicity,
-            actor=Actor.from_request(request),
-        )
-        obj.pk = created.pk
-        obj.admin_group = created.admin_group
-        obj.member_group = created.member_group
-        obj.police_group = created.police_group
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # A new partnership is made on the operator's page, which also creates its standard
+        # galleries and invites its first administrator; this form could do neither.
+        return redirect("operator-partnership-new")
 
 
 class MembershipAdminForm(forms.ModelForm[Membership]):

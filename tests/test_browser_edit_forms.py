@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
+from bulletins import services as bulletin_services
+from bulletins.models import Bulletin, MemberGroup
 from incidents import services as incident_services
 from incidents.models import ImpactStatement, WitnessStatement
 from offenders import services as offender_services
@@ -210,6 +212,27 @@ def full_settings(world: World) -> Partnership:
     return Partnership.objects.get(pk=world.partnership.pk)
 
 
+def full_member_group(world: World) -> MemberGroup:
+    return bulletin_services.member_group_save(
+        partnership=world.partnership,
+        group=None,
+        name="Town centre pubs",
+        memberships=[world.membership],
+        actor=Actor(user=world.admin),
+    )
+
+
+def full_bulletin(world: World) -> Bulletin:
+    return bulletin_services.bulletin_post(
+        partnership=world.partnership,
+        title="Knife seen on High Street",
+        body="A man with a knife was seen near the station.\nCall 999.",
+        critical=True,
+        groups=[full_member_group(world)],
+        actor=Actor(user=world.admin),
+    )
+
+
 @dataclass(frozen=True)
 class EditForm:
     """An edit form: how to make a fully filled-in record, where its form is, a field of the
@@ -271,6 +294,15 @@ EDIT_FORMS: dict[str, EditForm] = {
         "effect_on_staff",
         bookkeeping=frozenset({"updated_at"}),
     ),
+    "bulletins:edit": EditForm(
+        full_bulletin,
+        lambda b: f"/p/alpha/bulletins/{b.pk}/edit/",
+        "title",
+        empty=frozenset({"withdrawn_at", "withdrawn_by_id"}),
+    ),
+    "bulletins:group-edit": EditForm(
+        full_member_group, lambda g: f"/p/alpha/bulletins/groups/{g.pk}/", "name"
+    ),
 }
 
 # Every other address that takes a POST, and why it is not an edit form of a stored record.
@@ -282,6 +314,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "password-reset": "asks for a reset link",
     "password-reset-confirm": "sets a new password, never shown",
     "invitation-accept": "creates an account or accepts an invitation",
+    "operator-partnership-new": "creates a partnership and invites its administrator",
     "partnerships:invite": "creates an invitation",
     "partnerships:invitation-revoke": "a button, no fields",
     "partnerships:membership-end": "a confirmation, no fields",
@@ -315,6 +348,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "incidents:profile-pack": "a button, no fields: builds an evidence pack",
     "bulletins:post": "posts a bulletin",
     "bulletins:acknowledge": "a button, no fields",
+    "bulletins:withdraw": "a button, no fields",
+    "bulletins:remind": "a button, no fields",
+    "bulletins:group-add": "creates a member group",
     "account:api-tokens": "creates an API token, whose secret is shown once",
     "account:api-token-revoke": "a button, no fields",
 }

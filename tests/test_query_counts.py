@@ -55,7 +55,9 @@ LIST_ROUTES = (
     "dataview/",
     "partners/",
     "incidents/",
+    "incidents/export.csv",
     "bulletins/",
+    "bulletins/groups/",
     "stats/",
     "stats.csv",
     "settings/",
@@ -70,6 +72,7 @@ NEW_RECORD_FORMS = (
     "galleries/add/",
     "incidents/new/",
     "bulletins/post/",
+    "bulletins/groups/add/",
 )
 ROLES = (Role.ADMIN, Role.POLICE, Role.MEMBER)
 FEW, MANY = 2, 6

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bcrp.actors import Actor
 from bcrp.models import User
-from bulletins.services import bulletin_post
+from bulletins.services import bulletin_post, member_group_save
 from incidents.packs import pack_build, pack_request
 from offenders import services as offender_services
 from offenders.exports import export_build, export_request
@@ -106,6 +106,13 @@ def world(
         critical=True,
         actor=Actor(user=admin_a),
     )
+    member_group = member_group_save(
+        partnership=partnership_a,
+        group=None,
+        name="Pubs",
+        memberships=[membership_of(member_a, partnership_a)],
+        actor=Actor(user=admin_a),
+    )
     return {
         "pk": [
             business.pk,
@@ -118,6 +125,7 @@ def world(
             incident.pk,
             notice.pk,
             bulletin.pk,
+            member_group.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],

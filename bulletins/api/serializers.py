@@ -23,6 +23,12 @@ class BulletinSerializer(serializers.ModelSerializer[Bulletin]):
         help_text="The administrator who posted it, if still known."
     )
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was posted.")
+    withdrawn_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When an administrator withdrew it (only administrators still see it); null "
+        "if it stands.",
+    )
     acknowledged = serializers.SerializerMethodField(
         help_text="Whether this person has confirmed reading it."
     )
@@ -42,6 +48,7 @@ class BulletinSerializer(serializers.ModelSerializer[Bulletin]):
             "critical",
             "posted_by",
             "created_at",
+            "withdrawn_at",
             "acknowledged",
             "acknowledged_at",
         ]

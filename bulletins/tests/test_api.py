@@ -97,6 +97,7 @@ def test_the_list_says_whether_this_person_has_acknowledged_each(
         "critical": True,
         "posted_by": str(admin_a),
         "created_at": rows[read.pk]["created_at"],
+        "withdrawn_at": None,
         "acknowledged": True,
         "acknowledged_at": rows[read.pk]["acknowledged_at"],
     }
