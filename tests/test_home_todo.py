@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.models import User
-from bulletins.services import bulletin_acknowledge, bulletin_post
+from bulletins.services import (
+    bulletin_acknowledge,
+    bulletin_post,
+    bulletin_withdraw,
+    member_group_save,
+)
 from incidents.models import Incident
 from incidents.packs import pack_build, pack_request
 from incidents.services import incident_review
@@ -136,6 +141,30 @@ def test_a_critical_bulletin_is_listed_with_how_many_members_have_not_read_it(
     bulletin_acknowledge(
         bulletin=bulletin, membership=membership_of(second, partnership_a), actor=Actor(user=second)
     )
+    assert "Critical bulletins" not in todo_of(admin_a)
+
+
+def test_a_critical_bulletin_counts_only_the_members_it_is_sent_to_until_withdrawn(
+    admin_a: User, member_a: User, partnership_a: Partnership
+) -> None:
+    person_in(partnership_a, Role.MEMBER)  # outside the group: never asked to confirm
+    pubs = member_group_save(
+        partnership=partnership_a,
+        group=None,
+        name="Pubs",
+        memberships=[membership_of(member_a, partnership_a)],
+        actor=Actor(user=admin_a),
+    )
+    bulletin = bulletin_post(
+        partnership=partnership_a,
+        title="Glass attack at closing time",
+        body="Pubs only.",
+        critical=True,
+        actor=Actor(user=admin_a),
+        groups=[pubs],
+    )
+    assert "Glass attack at closing time: 1 member yet to confirm" in todo_of(admin_a)
+    bulletin_withdraw(bulletin=bulletin, actor=Actor(user=admin_a))
     assert "Critical bulletins" not in todo_of(admin_a)
 
 
