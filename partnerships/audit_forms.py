@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from bcrp.audit_phrases import OBJECT_FINDERS, action_choices
 from bcrp.audit_trail import AuditFilters
+from bcrp.forms import IsoDateField
 from bcrp.models import User
 from partnerships.models import Partnership
 from partnerships.selectors import people_of_partnership_ever
@@ -37,8 +38,8 @@ class AuditFilterForm(forms.Form):
     incident = forms.IntegerField(
         required=False, min_value=1, max_value=2**62, label="Incident number"
     )
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+    since = IsoDateField(required=False, label="From")
+    until = IsoDateField(required=False, label="To")
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
