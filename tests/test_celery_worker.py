@@ -74,7 +74,22 @@ def test_sweep_remakes_thumbnails_whose_task_was_lost(
 
     partnership = partnership_make("echo", "Echo BCRP")
     admin = person_in(partnership, Role.ADMIN)
+    log = celery_worker_process["log"]
+
+    def image_tasks(state: str) -> int:
+        lines = log.read_text().splitlines()
+        return sum("offenders.tasks.image_process[" in line and state in line for line in lines)
+
+    received = image_tasks("received")
     image = image_on(ProfileFactory(partnership=partnership), admin)
+    # The upload's own task must have run first: on a busy machine it could otherwise run
+    # after the reset below and make the thumbnail before the sweep looks.
+    assert wait_for(
+        lambda: (
+            image_tasks("received") > received
+            and image_tasks("succeeded") == image_tasks("received")
+        )
+    ), log.read_text()
     # As if the broker had been down when the photo was saved: no thumbnail, task never ran.
     OffenderImage.objects.filter(pk=image.pk).update(
         processed_at=None, thumbnail="", created_at=timezone.now() - timedelta(hours=1)
