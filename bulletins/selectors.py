@@ -6,7 +6,20 @@ group they belong to; police see every bulletin not withdrawn; administrators se
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from datetime import datetime
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.functions import Coalesce
 
 from bcrp.actors import Action
@@ -89,6 +102,19 @@ def bulletins_awaiting_acknowledgement(*, membership: Membership) -> QuerySet[Bu
         )
         .only("pk", "title")
         .order_by("-created_at", "-id")
+    )
+
+
+def bulletins_on_member_home(*, membership: Membership, since: datetime) -> QuerySet[Bulletin]:
+    """What a member's home shows: every critical bulletin they have not confirmed reading, then
+    the other bulletins posted since `since`; each with `awaiting` (to be acknowledged), newest
+    first within each."""
+    awaiting = Q(critical=True, acknowledged_at=None)
+    return (
+        bulletins_visible(membership=membership)
+        .filter(awaiting | Q(critical=False, created_at__gte=since))
+        .annotate(awaiting=ExpressionWrapper(awaiting, output_field=BooleanField()))
+        .order_by("-awaiting", "-created_at", "-id")
     )
 
 

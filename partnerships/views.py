@@ -38,6 +38,7 @@ from partnerships.forms import (
     MembershipForm,
     PremisesForm,
 )
+from partnerships.member_home import member_home_panels
 from partnerships.models import Business, Invitation, Membership, Premises, Role
 from partnerships.tenancy import (
     ADMIN_ONLY,
@@ -51,7 +52,8 @@ from partnerships.todo import todo_sections
 
 class PartnershipHomeView(PartnershipMixin, TemplateView):
     """The partnership's front page: for administrators and police, what needs doing (each
-    section only when it has something); for members, where to go."""
+    section only when it has something); for members, the report button, then bulletins, then
+    the gallery."""
 
     template_name = "partnerships/home.html"
     first_visit_lookback = timedelta(days=14)
@@ -66,6 +68,11 @@ class PartnershipHomeView(PartnershipMixin, TemplateView):
             since = previous or since
         context["since"] = since
         context["todo"] = todo_sections(membership=membership, since=since)
+        if membership.role == Role.MEMBER:
+            context["panels"] = member_home_panels(membership=membership)
+            # The bulletins panel lists critical bulletins with their buttons; the banner above
+            # every other page would only push the report button down.
+            context["bulletins_awaiting"] = ()
         if membership.role == Role.ADMIN:
             partnership = self.partnership
             context["counts"] = {
