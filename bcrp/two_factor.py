@@ -41,7 +41,8 @@ EXEMPT_PREFIXES = (
     "/static/",
     "/api/",
 )
-EXEMPT_PATHS = ("/healthz",)
+# The app's manifest, service worker and offline page name nobody; a redirect would break them.
+EXEMPT_PATHS = ("/healthz", "/manifest.webmanifest", "/sw.js", "/offline/")
 
 
 def two_factor_required(user: User) -> bool:

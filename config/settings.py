@@ -216,6 +216,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # The member's app: its service worker and manifest come from the site itself.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
     }
 }
 # Browser features pages may use: the camera for incident photos, nothing else.

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from bcrp import views
 from offenders import views as offender_views
+from partnerships import app_views
 from partnerships import views as partnership_views
 
 urlpatterns = [
@@ -55,6 +56,14 @@ urlpatterns = [
         offender_views.PartnershipOnboardView.as_view(),
         name="operator-partnership-new",
     ),
+]
+
+# The installable member's app: at the site root, so the service worker's scope is the whole site.
+urlpatterns += [
+    path("manifest.webmanifest", app_views.ManifestView.as_view(), name="app-manifest"),
+    path("sw.js", app_views.ServiceWorkerView.as_view(), name="app-service-worker"),
+    path("offline/", app_views.OfflinePageView.as_view(), name="app-offline"),
+    path("app/", app_views.AppStartView.as_view(), name="app-start"),
 ]
 
 handler400 = "bcrp.views.bad_request"
