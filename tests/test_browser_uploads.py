@@ -126,11 +126,12 @@ def test_the_incident_form_shows_progress_and_a_double_tap_sends_once(
     assert page.url.endswith(f"/p/lima/incidents/{incident.pk}/")
 
 
-def test_a_dropped_answer_is_said_plainly_and_sending_again_saves_once(
+def test_a_dropped_answer_keeps_the_report_waiting_and_sending_again_saves_once(
     live_server: Any, page: Any, reporter: tuple[Partnership, User]
 ) -> None:
-    """The report reaches the server but the answer never reaches the phone: the form says so,
-    the button works again, and the second send opens the report saved the first time."""
+    """The report reaches the server but the answer never reaches the phone: the report is kept
+    on the phone as waiting to send, and sent again with its key when the connection is back,
+    which opens the report saved the first time rather than making a second."""
     partnership, member = reporter
     sign_in(page, live_server.url, member)
     page.goto(f"{live_server.url}/p/lima/incidents/new/")
@@ -142,18 +143,14 @@ def test_a_dropped_answer_is_said_plainly_and_sending_again_saves_once(
         route.abort("internetdisconnected")
 
     page.route("**/p/lima/incidents/new/", answer_lost)
-    send = page.get_by_role("button", name="Send report")
-    send.click()
-    page.get_by_text("Not sent: the connection dropped").wait_for()
-    assert send.is_enabled()
+    page.get_by_role("button", name="Send report").click()
+    page.locator('[data-testid="waiting-report"][data-state="waiting"]').wait_for()
     assert Incident.objects.filter(partnership=partnership).count() == 1
 
     page.unroute("**/p/lima/incidents/new/")
-    send.click()
-    page.wait_for_url(re.compile(r"/p/lima/incidents/\d+/$"))
-    assert page.get_by_text("This report was already saved").is_visible()
-    incident = Incident.objects.get(partnership=partnership)
-    assert page.url.endswith(f"/p/lima/incidents/{incident.pk}/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator('[data-testid="waiting-report"][data-state="saved"]').wait_for()
+    assert Incident.objects.filter(partnership=partnership).count() == 1
 
 
 def test_a_refused_photo_is_said_in_place_and_the_report_can_be_sent_again(
