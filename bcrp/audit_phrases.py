@@ -122,6 +122,7 @@ PHRASES: dict[str, Phrase] = {
     "sharing.decline": Phrase("declined to share with {partner}"),
     "sharing.request": Phrase("asked {partner} to share"),
     "sharing.revoke": Phrase("stopped sharing with {partner}"),
+    "sighting.record": Phrase("reported {object} as seen", "a profile"),
     "statement.change": Phrase("changed the witness statement {object}", "a statement"),
     "statement.draft": Phrase("drafted the witness statement {object}", "a statement"),
     "statement.new_version": Phrase(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -10,12 +10,14 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from bcrp.forms import IsoDateField
+from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_START_WINDOW,
+    SIGHTING_LATEST_DELAY_DAYS,
+    SIGHTING_NOTE_MAX,
     Exclusion,
     Gallery,
     NoticeKind,
@@ -306,3 +308,30 @@ class PartnershipOnboardForm(forms.Form):
 
     def clean_slug(self) -> str:
         return str(self.cleaned_data["slug"]).lower()
+
+
+def _earliest_sighting() -> datetime:
+    return timezone.now() - timedelta(days=SIGHTING_LATEST_DELAY_DAYS)
+
+
+class SightingForm(forms.Form):
+    """The "Seen now" form: every field may be left out, so that one tap is enough."""
+
+    premises = forms.ModelChoiceField(
+        label="Where", queryset=Premises.objects.none(), required=False
+    )
+    note = forms.CharField(label="Note", max_length=SIGHTING_NOTE_MAX, required=False)
+    seen_at = IsoDateTimeField(
+        label="Seen at",
+        required=False,
+        earliest=_earliest_sighting,
+        latest=timezone.now,
+        error_messages={
+            "too_early": f"Report a sighting within {SIGHTING_LATEST_DELAY_DAYS} days.",
+            "too_late": "A sighting cannot be in the future.",
+        },
+    )
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["premises"].queryset = premises_of_partnership(partnership=partnership)  # type: ignore[attr-defined]

@@ -532,3 +532,59 @@ class SubjectAccessExport(models.Model):
 
     def __str__(self) -> str:
         return f"Subject access export of {self.profile.reference}"
+
+
+# A sighting is news for the scheme's administrators; one reported later than this is history.
+SIGHTING_LATEST_DELAY_DAYS = 7
+SIGHTING_NOTE_MAX = 200
+
+
+class Sighting(models.Model):
+    """A member's "seen now": a profile's subject seen at premises, told to the administrators of
+    the reporter's partnership (never to the members, never to the profile's owner if a peer)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="sightings", verbose_name="partnership"
+    )
+    profile = models.ForeignKey(
+        OffenderProfile,
+        on_delete=models.CASCADE,
+        related_name="sightings",
+        verbose_name="profile",
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="reported by",
+    )
+    premises = models.ForeignKey(
+        "partnerships.Premises",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sightings",
+        verbose_name="premises",
+    )
+    seen_at = models.DateTimeField("seen", default=timezone.now)
+    note = models.CharField("note", max_length=SIGHTING_NOTE_MAX, blank=True)
+    possible_breach = models.BooleanField(
+        "possible breach",
+        default=False,
+        help_text="An exclusion notice covering these premises was in force when seen.",
+    )
+    created_at = models.DateTimeField("recorded", default=timezone.now)
+
+    class Meta:
+        verbose_name = "sighting"
+        verbose_name_plural = "sightings"
+        ordering = ("-seen_at", "-id")
+        indexes = [
+            models.Index(fields=["partnership", "-seen_at"], name="sighting_partnership_seen"),
+            models.Index(fields=["profile", "-seen_at"], name="sighting_profile_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile.reference} seen {timezone.localtime(self.seen_at):%-d %B %H:%M}"

@@ -37,6 +37,7 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    Sighting,
     SubjectAccessExport,
     normalise_name,
 )
@@ -665,4 +666,59 @@ def profiles_id_sought_since(
         .select_related("partnership")
         .filter(status=ProfileStatus.ID_SOUGHT, created_at__gt=since)
         .order_by("-created_at", "-pk")
+    )
+
+
+def sighting_profile_for(
+    *, membership: Membership, pk: int, action: Action
+) -> OffenderProfile | None:
+    """A profile this person may report as seen: a member one of the member gallery (the same
+    rule as profiles_circulated), an administrator any profile they may see, peers' shared ones
+    included. Police only read."""
+    if membership.role == Role.MEMBER:
+        profiles = OffenderProfile.objects.filter(circulated_q(partnership=membership.partnership))
+    elif membership.role == Role.ADMIN:
+        profiles = profiles_visible(membership=membership)
+    else:
+        return None
+    return profiles.only("id", "reference", "partnership_id").filter(pk=pk).first()
+
+
+def sightings_visible(*, membership: Membership) -> QuerySet[Sighting]:
+    """Sightings this partnership's administrators and police see: those its own people reported,
+    of profiles they may still see. Members see none (their own confirmation is the answer to
+    the tap), and a peer never sees ours, even of the profile it owns."""
+    group_id = viewing_group_id(membership=membership)
+    if group_id is None:
+        return Sighting.objects.none()
+    # The rule of profiles_visible, with the permission joined rather than looked up first, so
+    # that the home's section stays one query.
+    profile_visible = Exists(
+        ProfileGroupPermission.objects.filter(
+            content_object_id=OuterRef("profile_id"),
+            group_id=group_id,
+            permission__codename="view_offenderprofile",
+            permission__content_type__app_label="offenders",
+        )
+    )
+    return (
+        Sighting.objects.filter(partnership_id=membership.partnership_id)
+        .filter(profile_visible)
+        .select_related("profile", "premises__business", "reported_by")
+        .order_by("-seen_at", "-id")
+    )
+
+
+def sightings_of_profile(*, membership: Membership, profile: OffenderProfile) -> QuerySet[Sighting]:
+    """The sightings of one profile this person sees, latest first."""
+    return sightings_visible(membership=membership).filter(profile=profile)
+
+
+def sightings_today(*, membership: Membership, today: date | None = None) -> QuerySet[Sighting]:
+    """Today's sightings for the home page: possible breaches first, then the latest."""
+    today = today or timezone.localdate()
+    return _with_total(
+        sightings_visible(membership=membership)
+        .filter(seen_at__date=today)
+        .order_by("-possible_breach", "-seen_at", "-id")
     )

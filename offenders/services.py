@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from bcrp.actors import Actor
@@ -22,6 +22,7 @@ from offenders.models import (
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_SERVED_AHEAD_DAYS,
+    SIGHTING_LATEST_DELAY_DAYS,
     AppealOutcome,
     Exclusion,
     Gallery,
@@ -31,10 +32,11 @@ from offenders.models import (
     OffenderImage,
     OffenderProfile,
     ProfileStatus,
+    Sighting,
     birth_date_bounds,
 )
 from partnerships.locks import partnerships_lock
-from partnerships.models import Partnership
+from partnerships.models import Membership, Partnership, Premises
 from partnerships.services import partnership_settings_change, reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
@@ -482,3 +484,74 @@ def scheme_settings_change(
     return partnership_settings_change(
         partnership=partnership, values=values, actor=actor, other_changes=gallery_changes
     )
+
+
+def sighting_breaches_notice(*, sighting: Sighting) -> bool:
+    """Whether an exclusion notice of the reporter's own partnership was in force on the day of
+    the sighting, for all its members' premises or for the premises it was seen at. A peer's
+    notice covers the peer's premises only, so a sighting of a peer's profile never breaches it."""
+    if sighting.profile.partnership_id != sighting.partnership_id:
+        return False
+    day = timezone.localdate(sighting.seen_at)
+    in_force = Exclusion.objects.filter(
+        profile_id=sighting.profile_id,
+        kind=NoticeKind.EXCLUSION,
+        status=NoticeStatus.ACTIVE,
+        starts_on__lte=day,
+        ends_on__gte=day,
+    )
+    covering = Q(all_premises=True)
+    if sighting.premises_id is not None:
+        covering |= Q(premises=sighting.premises_id)
+    return in_force.filter(covering).exists()
+
+
+@transaction.atomic
+def sighting_record(
+    *,
+    membership: Membership,
+    profile: OffenderProfile,
+    premises: Premises | None,
+    note: str,
+    actor: Actor,
+    seen_at: datetime | None = None,
+) -> Sighting:
+    """Record that a profile's subject was seen, under the reporter's partnership, at their usual
+    premises unless they name others; flagged when it may breach an exclusion notice."""
+    now = timezone.now()
+    if seen_at is None:
+        seen_at = now
+    elif seen_at > now:
+        raise ValidationError({"seen_at": "A sighting cannot be in the future."})
+    elif seen_at < now - timedelta(days=SIGHTING_LATEST_DELAY_DAYS):
+        raise ValidationError(
+            {
+                "seen_at": f"Report a sighting within {SIGHTING_LATEST_DELAY_DAYS} days; "
+                "tell the scheme's administrators about anything older."
+            }
+        )
+    if "\x00" in note:
+        raise ValidationError({"note": "The note contains a character that cannot be stored."})
+    if premises is None:
+        premises = membership.premises
+    if premises is not None and premises.business.partnership_id != membership.partnership_id:
+        raise ValidationError({"premises": "Those premises are not in this partnership."})
+    sighting = Sighting(
+        partnership_id=membership.partnership_id,
+        profile=profile,
+        reported_by=actor.user,
+        premises=premises,
+        seen_at=seen_at,
+        note=note,
+    )
+    sighting.full_clean()
+    sighting.possible_breach = sighting_breaches_notice(sighting=sighting)
+    sighting.save()
+    audit_record(
+        action="sighting.record",
+        actor=actor,
+        partnership=membership.partnership,
+        target=profile,
+        detail={"sighting_id": sighting.pk, "possible_breach": sighting.possible_breach},
+    )
+    return sighting

@@ -1,5 +1,6 @@
-"""The offenders' part of the partnership home: placements and notices about to end, appeals to
-decide, the recycle bin, subject access exports to collect; new ID-sought profiles for police."""
+"""The offenders' part of the partnership home: today's sightings, placements and notices about to
+end, appeals to decide, the recycle bin, subject access exports to collect; new ID-sought profiles
+for police."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from offenders.models import Exclusion
+from offenders.models import Exclusion, Sighting
 from offenders.retention import RECYCLE_DAYS
 from offenders.selectors import (
     exports_ready_undownloaded,
@@ -17,6 +18,7 @@ from offenders.selectors import (
     placements_ending,
     profiles_id_sought_since,
     profiles_in_recycle_bin,
+    sightings_today,
 )
 from partnerships.models import Membership, Role
 from partnerships.todo import (
@@ -122,5 +124,26 @@ def id_sought_new(*, membership: Membership, since: datetime) -> TodoSection | N
             ),
             reverse("offenders:profile", args=[slug, profile.pk]),
             f"added {timezone.localtime(profile.created_at):%-d %B %H:%M}",
+        ),
+    )
+
+
+def _sighting_text(sighting: Sighting) -> str:
+    where = f" at {sighting.premises}" if sighting.premises is not None else ""
+    mark = "Possible breach: " if sighting.possible_breach else ""
+    return f"{mark}{sighting.profile} seen{where}"
+
+
+@todo_source(order=5, roles=[Role.ADMIN, Role.POLICE])
+def sightings_seen_today(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Sightings today",
+        rows=sightings_today(membership=membership),
+        item=lambda sighting: TodoItem(
+            _sighting_text(sighting),
+            reverse("offenders:profile", args=[slug, sighting.profile_id]),
+            f"{timezone.localtime(sighting.seen_at):%H:%M}"
+            + (f" by {sighting.reported_by}" if sighting.reported_by is not None else ""),
         ),
     )

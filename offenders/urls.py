@@ -22,6 +22,7 @@ urlpatterns = [
         views.ProfileStatusView.as_view(archive=False),
         name="profile-restore",
     ),
+    path("profiles/<int:pk>/seen/", views.SightingRecordView.as_view(), name="profile-seen"),
     path("profiles/<int:pk>/photos/", views.ProfileImagesView.as_view(), name="profile-images"),
     path(
         "profiles/<int:pk>/export/",

@@ -35,6 +35,7 @@ from offenders.forms import (
     PlacementForm,
     ProfileForm,
     SchemeSettingsForm,
+    SightingForm,
 )
 from offenders.models import (
     Exclusion,
@@ -49,6 +50,7 @@ from offenders.models import (
 from offenders.onboarding import partnership_onboard
 from offenders.retention import purge_date
 from partnerships.models import Role
+from partnerships.selectors import premises_of_partnership
 from partnerships.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
@@ -62,6 +64,8 @@ from partnerships.tenancy import (
 
 PROFILES_PER_PAGE = 50
 GALLERY_PER_PAGE = 60
+SIGHTINGS_SHOWN = 20
+SIGHTING_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.MEMBER})
 
 
 class ProfileMixin(TenantObjectMixin[OffenderProfile]):
@@ -205,6 +209,9 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             seen_by=selectors.profile_seen_by(membership=self.membership, profile=profile)[:20]
             if self.membership.role == Role.ADMIN and profile.partnership_id == self.partnership.pk
             else None,
+            sightings=selectors.sightings_of_profile(membership=self.membership, profile=profile)[
+                :SIGHTINGS_SHOWN
+            ],
         )
         return context
 
@@ -413,7 +420,53 @@ class CirculatedGalleryView(PartnershipMixin, TemplateView):
             detail={"profile_ids": [profile.pk for profile in page.object_list]},
         )
         context.update(galleries=galleries, chosen=chosen, page=page)
+        if self.membership.role in SIGHTING_ROLES:
+            context.update(
+                may_report_sighting=True,
+                sighting_premises=list(premises_of_partnership(partnership=self.partnership)),
+                sighting_premises_id=self.membership.premises_id,
+            )
         return context
+
+
+class SightingRecordView(TenantObjectMixin[OffenderProfile], View):
+    """The "Seen now" of a gallery card (POST only): one tap records it; htmx gets the card's
+    confirmation, or the card's form with what to correct (400)."""
+
+    allowed_roles = SIGHTING_ROLES
+    object_selector = selectors.sighting_profile_for
+    action = VIEW
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        profile = self.get_object()
+        form = SightingForm(request.POST, partnership=self.partnership)
+        sighting = None
+        if form.is_valid():
+            try:
+                sighting = services.sighting_record(
+                    membership=self.membership,
+                    profile=profile,
+                    premises=form.cleaned_data["premises"],
+                    note=form.cleaned_data["note"],
+                    seen_at=form.cleaned_data["seen_at"],
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+        status = 200 if sighting is not None else 400
+        context = {"partnership": self.partnership, "profile": profile, "form": form}
+        if request.htmx:  # type: ignore[attr-defined]
+            context["sighting"] = sighting
+            return render(request, "offenders/_sighting.html", context, status=status)
+        if sighting is None:
+            return render(request, "offenders/sighting_refused.html", context, status=400)
+        messages.success(
+            request,
+            f"Recorded {timezone.localtime(sighting.seen_at):%H:%M} — the scheme's "
+            "administrators have been told.",
+        )
+        return redirect("offenders:gallery", slug=self.partnership.slug)
 
 
 class GalleryListView(TenantListView):

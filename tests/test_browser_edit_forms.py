@@ -333,6 +333,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "offenders:image-delete": "a button, no fields",
     "offenders:notice-issue": "issues a new notice",
     "offenders:gallery-add": "creates a gallery",
+    "offenders:profile-seen": "records a sighting: one tap, never shown back",
     "sharing:request": "a button, no fields",
     "sharing:accept": "a button, no fields",
     "sharing:decline": "a button, no fields",

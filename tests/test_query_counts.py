@@ -113,6 +113,13 @@ def _records_add(
         PremisesFactory(business=business)
         person_in(home, Role.MEMBER)
         incident_reported(reporter, photos=1)
+        offender_services.sighting_record(
+            membership=reporter,
+            profile=profile,
+            premises=None,
+            note="",
+            actor=Actor(user=reporter.user, partnership=home),
+        )
         bulletin_post(
             partnership=home,
             title=f"Alert {n}",
