@@ -36,7 +36,7 @@ from bcrp.crypto import read_encrypted, write_encrypted
 from bcrp.models import AuditEvent, User
 from bcrp.pdf import SMALL_SIZE, PdfDocument
 from bcrp.queue import enqueue_on_commit
-from incidents import selectors
+from incidents import selectors, services
 from incidents.models import (
     EvidencePack,
     ImpactStatement,
@@ -230,28 +230,25 @@ def pack_contents(pack: EvidencePack, membership: Membership) -> PackContents:
     )
 
 
-def statement_current(incident: Incident) -> WitnessStatement | None:
+def _latest_statement(incident: Incident) -> WitnessStatement | None:
     """The latest version of the incident's statement (prefetched `statements`)."""
     return max(incident.statements.all(), key=lambda s: s.version, default=None)
 
 
-def statement_signed(incident: Incident) -> WitnessStatement | None:
+def _latest_signed(incident: Incident) -> WitnessStatement | None:
     """The latest signed version: the one a pack prints as evidence."""
     signed = [s for s in incident.statements.all() if s.is_signed]
     return max(signed, key=lambda s: s.version, default=None)
 
 
-def _initials(user: User | None) -> str:
-    name = (user.full_name if user is not None else "") or ""
-    letters = "".join(word[0] for word in name.split() if word[:1].isalpha())
-    return letters.upper()[:4]
-
-
 def _exhibits_of(incident: Incident) -> list[Exhibit]:
     """Exhibit references (`JS/1`...) in photo order: the statement's initials, else the
     reporter's, else EX."""
-    current = statement_current(incident)
-    prefix = (current.exhibit_prefix if current else "") or _initials(incident.reported_by) or "EX"
+    current = _latest_statement(incident)
+    reporter = incident.reported_by.full_name if incident.reported_by else ""
+    prefix = (
+        (current.exhibit_prefix if current else "") or services.statement_initials(reporter) or "EX"
+    )
     return [
         Exhibit(reference, photo, incident)
         for reference, photo in selectors.exhibits_of(incident=incident, prefix=prefix)
@@ -586,8 +583,8 @@ def _pdf_profiles(
 
 def _pdf_statement(pdf: PdfDocument, incident: Incident) -> None:
     pdf.heading("Witness statement (MG11)")
-    signed = statement_signed(incident)
-    current = statement_current(incident)
+    signed = _latest_signed(incident)
+    current = _latest_statement(incident)
     statement = signed or current
     if statement is None:
         pdf.paragraph("No witness statement has been made.")
