@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
+from bcrp.spreadsheets import BYTE_ORDER_MARK, cell_safe, csv_lines
 from incidents import packs, selectors, services
 from incidents.filtersets import IncidentFilter
 from incidents.forms import (
@@ -157,13 +158,6 @@ EXPORT_HEADER = [
 EXPORT_BATCH = 500
 
 
-class _Echo:
-    """A file-like object whose write hands back the line, for a streamed csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 class IncidentExportView(PartnershipMixin, View):
     """The incidents list, filtered as on the page, as CSV: streamed, and audited with the
     filters used. Linked profiles are named only where this person may see them."""
@@ -194,24 +188,21 @@ class IncidentExportView(PartnershipMixin, View):
         )
         filename = f"{self.partnership.slug}-incidents.csv"
         return StreamingHttpResponse(
-            self.rows(filterset.qs),
+            csv_lines(EXPORT_HEADER, self.rows(filterset.qs)),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    def rows(self, incidents: Any) -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
-        yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+    def rows(self, incidents: Any) -> Iterator[list[Any]]:
         batch: list[Incident] = []
         for incident in incidents.iterator(chunk_size=EXPORT_BATCH):
             batch.append(incident)
             if len(batch) == EXPORT_BATCH:
-                yield from self.batch_rows(writer, batch)
+                yield from self.batch_rows(batch)
                 batch = []
-        yield from self.batch_rows(writer, batch)
+        yield from self.batch_rows(batch)
 
-    def batch_rows(self, writer: Any, batch: list[Incident]) -> Iterator[str]:
+    def batch_rows(self, batch: list[Incident]) -> Iterator[list[Any]]:
         shown = selectors.profile_ids_shown(membership=self.membership, incidents=batch)
         for incident in batch:
             linked = "; ".join(
@@ -219,23 +210,21 @@ class IncidentExportView(PartnershipMixin, View):
                 for link in incident.offender_links.all()
                 if link.profile_id in shown
             )
-            yield writer.writerow(
-                [
-                    incident.pk,
-                    timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                    incident.get_category_display(),
-                    incident.get_status_display(),
-                    _csv_safe(str(incident.premises or "")),
-                    _csv_safe(str(incident.business or "")),
-                    _csv_safe(str(incident.reported_by or "")),
-                    incident.value_lost,
-                    incident.value_recovered,
-                    _csv_safe(incident.police_reference),
-                    "yes" if incident.police_attended else "no",
-                    _csv_safe(incident.description),
-                    _csv_safe(linked),
-                ]
-            )
+            yield [
+                incident.pk,
+                timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                incident.get_category_display(),
+                incident.get_status_display(),
+                cell_safe(str(incident.premises or "")),
+                cell_safe(str(incident.business or "")),
+                cell_safe(str(incident.reported_by or "")),
+                incident.value_lost,
+                incident.value_recovered,
+                cell_safe(incident.police_reference),
+                "yes" if incident.police_attended else "no",
+                cell_safe(incident.description),
+                cell_safe(linked),
+            ]
 
 
 class IncidentMixin(TenantObjectMixin[Incident]):
@@ -367,14 +356,6 @@ def stats_chart_data(stats: selectors.IncidentStats) -> dict[str, dict[str, list
     return {name: _chart_series(rows) for name, rows in stats.dimensions() if name != "total"}
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def stats_csv_write(stats: selectors.IncidentStats, out: Any) -> None:
     """One long table: a row per bar of every chart, plus the total over the range."""
     writer = csv.writer(out)
@@ -383,7 +364,7 @@ def stats_csv_write(stats: selectors.IncidentStats, out: Any) -> None:
         for row in rows:
             key = row.key if dimension in {"hour", "month"} else row.label
             writer.writerow(
-                [dimension, _csv_safe(key), row.incidents, row.value_lost, row.value_recovered]
+                [dimension, cell_safe(key), row.incidents, row.value_lost, row.value_recovered]
             )
 
 
@@ -443,7 +424,7 @@ class StatsCsvView(PartnershipMixin, View):
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
         # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
-        response.write("\ufeff")
+        response.write(BYTE_ORDER_MARK)
         stats_csv_write(stats, response)
         return response
 

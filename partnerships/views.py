@@ -3,7 +3,6 @@ API tokens."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from typing import Any, cast
@@ -28,6 +27,7 @@ from bcrp.audit_phrases import ETHNICITY_FILTER
 from bcrp.audit_trail import BadCursor, audit_events_of_partnership, audit_lines_all, audit_page
 from bcrp.forms import form_errors_from
 from bcrp.models import User
+from bcrp.spreadsheets import cell_safe, csv_lines
 from partnerships import selectors, services
 from partnerships.audit_forms import AuditFilterForm
 from partnerships.forms import (
@@ -421,37 +421,23 @@ class AuditExportView(PartnershipMixin, View):
         )
 
 
-class _CsvLine:
-    """A file-like sink for csv.writer that hands back the line just written."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
-def _csv_safe(text: str) -> str:
-    # A spreadsheet runs a cell starting with these as a formula.
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def _audit_csv_rows(events: QuerySet[Any]) -> Iterator[str]:
-    writer = csv.writer(_CsvLine())
-    # The byte-order mark makes Excel read UTF-8 (accents and curly apostrophes in names).
-    yield "\ufeff" + writer.writerow(
-        ["time (UTC)", "what happened", "person", "action", "record type", "record", "address"]
-    )
-    for line in audit_lines_all(events):
-        event = line.event
-        yield writer.writerow(
+    header = ["time (UTC)", "what happened", "person", "action", "record type", "record", "address"]
+    return csv_lines(
+        header,
+        (
             [
-                event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                _csv_safe(line.sentence),
-                _csv_safe(str(event.actor) if event.actor is not None else ""),
-                event.action,
-                event.object_type,
-                event.object_id,
-                event.ip or "",
+                line.event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                cell_safe(line.sentence),
+                cell_safe(str(line.event.actor) if line.event.actor is not None else ""),
+                line.event.action,
+                line.event.object_type,
+                line.event.object_id,
+                line.event.ip or "",
             ]
-        )
+            for line in audit_lines_all(events)
+        ),
+    )
 
 
 def _filters_query(request: HttpRequest) -> str:
