@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connections
 
 from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
 from bulletins.models import Bulletin, BulletinReminder, MemberGroup
 from bulletins.selectors import memberships_unacknowledged
-from bulletins.services import bulletin_acknowledge, bulletin_post, member_group_save
+from bulletins.services import (
+    bulletin_acknowledge,
+    bulletin_post,
+    bulletin_remind,
+    member_group_save,
+)
 from bulletins.tasks import bulletin_remind_send
 from partnerships.models import Partnership, Role
 from tests.factories import api_token_for, membership_of, person_in
@@ -271,3 +280,38 @@ def test_a_reminder_for_a_group_bulletin_goes_to_the_group_only(
     mail.outbox.clear()
     assert bulletin_remind_send(BulletinReminder.objects.get().pk) == 1
     assert [m.to for m in mail.outbox] == [[publican.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reminders_asked_for_at_once_make_one(
+    partnership_a: Partnership, admin_a: User, member_a: User
+) -> None:
+    """Two administrators (or a double click on two devices) press "Remind" at the same moment:
+    on real PostgreSQL the day's row lets one through and refuses the other with a message."""
+    bulletin = _critical(admin_a, partnership_a)
+    made: list[BulletinReminder] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def remind(start: threading.Barrier) -> None:
+        try:
+            start.wait(10)
+            made.append(bulletin_remind(bulletin=bulletin, actor=Actor(user=admin_a)))
+        except ValidationError as error:
+            refused.extend(error.messages)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    start = threading.Barrier(2)
+    threads = [threading.Thread(target=remind, args=(start,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(made) == 1 and BulletinReminder.objects.get() == made[0]
+    assert refused == [
+        "The members were already reminded today; you can remind them again tomorrow."
+    ]
