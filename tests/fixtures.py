@@ -6,6 +6,7 @@ embedded ones), a real Celery worker process, and Debian's Chromium for browser 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -31,7 +32,11 @@ from tests.factories import PASSWORD, UserFactory, partnership_make, person_in
 
 # Each run has its own queue, so a `make run` worker on the same Redis never takes test work.
 TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
-celery_app.conf.task_default_queue = TEST_QUEUE
+# Tests that did not ask for the worker queue their tasks here, where nothing reads them: the
+# session's worker, once started, would otherwise run another test's task while that test's
+# teardown empties the tables, and the two deadlock.
+UNREAD_QUEUE = f"{TEST_QUEUE}-unread"
+celery_app.conf.task_default_queue = UNREAD_QUEUE
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
@@ -56,9 +61,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    # The broker may be gone already; its queue goes with it.
+    with contextlib.suppress(Exception), celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(UNREAD_QUEUE)
     # Stop the embedded servers only if this test run started them.
     embedded.stop_services(embedded.STARTED)
     shutil.rmtree(TEST_MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _task_queue(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The worker's queue only for tests that use the worker; the unread queue for the rest."""
+    wants_worker = "celery_worker_process" in request.fixturenames
+    celery_app.conf.task_default_queue = TEST_QUEUE if wants_worker else UNREAD_QUEUE
+    yield
+    celery_app.conf.task_default_queue = UNREAD_QUEUE
 
 
 @pytest.fixture
@@ -163,6 +180,7 @@ def celery_worker_process(
             process.kill()
         with celery_app.connection_for_write() as conn:
             conn.default_channel.queue_delete(TEST_QUEUE)
+            conn.default_channel.queue_delete(UNREAD_QUEUE)
 
 
 def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:
