@@ -68,6 +68,9 @@ PHRASES: dict[str, Phrase] = {
     "business.change": Phrase("changed the business {object}", "a business"),
     "business.create": Phrase("added the business {object}", "a business"),
     ETHNICITY_FILTER: Phrase("filtered the Dataview by perceived ethnicity ({code})"),
+    "candidate.dismiss": Phrase(
+        "decided that a candidate is not the same person as {object}", "a profile"
+    ),
     "dataview.view": Phrase("viewed the Dataview"),
     "gallery.briefing": Phrase("printed the briefing of the gallery {object}", "a gallery"),
     "gallery.change": Phrase("changed the gallery {object}", "a gallery"),
@@ -97,6 +100,8 @@ PHRASES: dict[str, Phrase] = {
     "notice.exclusion": Phrase("issued an exclusion notice on {object}", "a profile"),
     "notice.lapse": Phrase("recorded that a notice on {object} lapsed", "a profile"),
     "notice.warning": Phrase("issued a warning on {object}", "a profile"),
+    "link.make": Phrase("confirmed {object} as the same person as another profile", "a profile"),
+    "link.remove": Phrase("undid a same-person link of {object}", "a profile"),
     "pack.download": Phrase("downloaded the evidence pack of {object}", "an incident"),
     "pack.request": Phrase("asked for an evidence pack of {object}", "an incident"),
     "partnership.create": Phrase("created the partnership {object}", "a partnership"),

@@ -166,7 +166,7 @@ def export_for(*, membership: Membership, token: str, action: Action) -> Subject
     )
 
 
-def _primary_images() -> Prefetch[Any]:
+def primary_images_prefetch() -> Prefetch[Any]:
     return Prefetch(
         "images",
         queryset=OffenderImage.objects.filter(is_primary=True).only(
@@ -188,7 +188,7 @@ def profiles_matching(
     if status:
         profiles = profiles.filter(status=status)
     return profiles.prefetch_related(
-        _primary_images(),
+        primary_images_prefetch(),
         notices_prefetch(),
         Prefetch("placements", queryset=GalleryPlacement.objects.select_related("gallery")),
     ).order_by("-created_at", "-id")
@@ -207,7 +207,7 @@ def profiles_circulated(
         profiles.only(
             "id", "reference", "first_name", "last_name", "aliases", "warning_markers", "status"
         )
-        .prefetch_related(_primary_images(), notices_prefetch())
+        .prefetch_related(primary_images_prefetch(), notices_prefetch())
         .order_by("last_name", "first_name", "id")
     )
 
@@ -554,7 +554,7 @@ def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion 
         .prefetch_related(
             Prefetch(
                 "profile__images",
-                queryset=_primary_images().queryset,
+                queryset=primary_images_prefetch().queryset,
                 to_attr="primary_images",
             )
         )

@@ -120,3 +120,200 @@ class ProfileUserPermission(UserObjectPermissionBase):
         abstract = False
         verbose_name = "profile user permission"
         verbose_name_plural = "profile user permissions"
+
+
+# Cross-partnership intelligence: who may be the same person. Every record below names two
+# profiles and is shown to a partnership only while it may see both (and, across partnerships,
+# only while both are shareable): sharing.selectors decides, from the guardian rows, at read time,
+# so a revoke hides them in its own transaction. Each owner keeps its own record.
+
+
+def _ordered_pair_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(first__lt=F("second")),
+            name=f"{prefix}_pair_ordered",
+            violation_error_message="A pair names two different profiles, lower id first.",
+        ),
+    ]
+
+
+class LinkSource(models.TextChoices):
+    REVIEW = "review", "Candidate review"
+    ANSWER = "answer", "Answer to an ID-sought profile"
+
+
+class ProfileLink(models.Model):
+    """Two profiles of the same person, confirmed by a person. `first` has the lower id."""
+
+    first = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField("how it was found", max_length=10, choices=LinkSource.choices)
+    made_in = models.ForeignKey(
+        Partnership,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="confirmed by partnership",
+    )
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="confirmed by",
+    )
+    made_at = models.DateTimeField("confirmed", default=timezone.now)
+
+    class Meta:
+        verbose_name = "profile link"
+        verbose_name_plural = "profile links"
+        constraints = [
+            *_ordered_pair_constraints("link"),
+            models.UniqueConstraint(
+                fields=["first", "second"],
+                name="link_once_per_pair",
+                violation_error_message="These two profiles are already linked.",
+            ),
+        ]
+        indexes = [models.Index(fields=["second", "first"], name="link_by_second")]
+
+    def __str__(self) -> str:
+        return f"link {self.first_id}-{self.second_id}"
+
+    def other(self, profile_id: int) -> int:
+        return self.second_id if profile_id == self.first_id else self.first_id
+
+
+class CandidateDismissal(models.Model):
+    """A partnership's "not the same person" for a pair of candidates: it is not offered again
+    to that partnership. `first` has the lower id."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="decided by",
+    )
+    decided_at = models.DateTimeField("decided", default=timezone.now)
+
+    class Meta:
+        verbose_name = "dismissed candidate"
+        verbose_name_plural = "dismissed candidates"
+        constraints = [
+            *_ordered_pair_constraints("dismissal"),
+            models.UniqueConstraint(
+                fields=["partnership", "first", "second"], name="dismissal_once_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"not the same {self.first_id}-{self.second_id}"
+
+
+class AnswerStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for the owner"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+
+
+class IdentityAnswer(models.Model):
+    """A peer's "we know this person" on an ID-sought profile: `known` is the answering
+    partnership's own profile. Seen only by the two partnerships, while they share."""
+
+    sought = models.ForeignKey(
+        "offenders.OffenderProfile",
+        on_delete=models.CASCADE,
+        related_name="identity_answers",
+        verbose_name="ID-sought profile",
+    )
+    known = models.ForeignKey(
+        "offenders.OffenderProfile",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="their profile",
+    )
+    answered_in = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="+", verbose_name="answered by"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="answered by person",
+    )
+    answered_at = models.DateTimeField("answered", default=timezone.now)
+    note = models.CharField("how they know", max_length=300, blank=True)
+    status = models.CharField(
+        "state", max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.WAITING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="decided by",
+    )
+    decided_at = models.DateTimeField("decided", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "identity answer"
+        verbose_name_plural = "identity answers"
+        ordering = ("-answered_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sought", "known"],
+                name="answer_once_per_pair",
+                violation_error_message="You have already answered with this profile.",
+            ),
+            models.CheckConstraint(condition=~Q(sought=F("known")), name="answer_not_to_itself"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["sought"],
+                condition=Q(status="waiting"),
+                name="answer_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.known_id} for {self.sought_id} ({self.status})"
+
+
+class MatchKey(models.Model):
+    """A blocking key of a profile for the same-person matcher (sharing.matching): two profiles
+    become candidates only when they share a key, so a search reads a few index ranges instead
+    of every pair. Rewritten whenever the profile's names, dates or photos change."""
+
+    profile = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = "match key"
+        verbose_name_plural = "match keys"
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "key"], name="match_key_once"),
+        ]
+        indexes = [models.Index(fields=["key", "profile"], name="match_key_lookup")]
+
+    def __str__(self) -> str:
+        return self.key

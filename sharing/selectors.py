@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 
 from bcrp.actors import Action
 from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
-from offenders.selectors import notices_prefetch, profiles_visible, shareable_q
+from offenders.selectors import (
+    notices_prefetch,
+    primary_images_prefetch,
+    profiles_visible,
+    shareable_q,
+    view_permission_id,
+    viewing_group_id,
+)
 from partnerships.models import Membership, Partnership, Role
-from sharing.models import SharingConsent
+from sharing.models import ProfileGroupPermission, ProfileLink, SharingConsent
 
 
 class PartnerState(StrEnum):
@@ -147,3 +154,57 @@ def consent_requests_unanswered(*, partnership: Partnership) -> QuerySet[Sharing
         .annotate(total=Window(Count("pk")))
         .order_by("granted_at", "pk")
     )
+
+
+def _seen_by(group_id: int, field: str) -> Exists:
+    return Exists(
+        ProfileGroupPermission.objects.filter(
+            content_object_id=OuterRef(field), group_id=group_id, permission_id=view_permission_id()
+        )
+    )
+
+
+def pairs_visible_q(*, membership: Membership, first: str = "first", second: str = "second") -> Q:
+    """Records naming two profiles (`first`, `second`) that this person may see: their group
+    sees both, and across partnerships both are shareable today. Members see none."""
+    group_id = viewing_group_id(membership=membership)
+    if group_id is None:
+        return Q(pk__in=[])
+    shareable = OffenderProfile.objects.filter(shareable_q()).values("pk")
+    return (
+        Q(_seen_by(group_id, f"{first}_id"))
+        & Q(_seen_by(group_id, f"{second}_id"))
+        & (
+            Q(**{f"{first}__partnership_id": F(f"{second}__partnership_id")})
+            | (Q(**{f"{first}_id__in": shareable}) & Q(**{f"{second}_id__in": shareable}))
+        )
+    )
+
+
+def links_visible(*, membership: Membership) -> QuerySet[ProfileLink]:
+    """Every same-person link this person may see."""
+    return ProfileLink.objects.filter(pairs_visible_q(membership=membership))
+
+
+@dataclass
+class LinkedProfile:
+    link: ProfileLink
+    profile: OffenderProfile
+
+
+def links_of_profile(*, membership: Membership, profile: OffenderProfile) -> list[LinkedProfile]:
+    """The profiles linked to `profile` that this person may see, each with its partnership and
+    main photo, the oldest link first."""
+    links = list(
+        links_visible(membership=membership)
+        .filter(Q(first=profile) | Q(second=profile))
+        .select_related("made_in")
+        .order_by("made_at", "pk")
+    )
+    others = {
+        p.pk: p
+        for p in OffenderProfile.objects.filter(pk__in=[link.other(profile.pk) for link in links])
+        .select_related("partnership")
+        .prefetch_related(primary_images_prefetch())
+    }
+    return [LinkedProfile(link=link, profile=others[link.other(profile.pk)]) for link in links]
