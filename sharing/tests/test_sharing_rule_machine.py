@@ -1,13 +1,16 @@
-"""Property test: random histories of consents, profiles and memberships never break the rule.
+"""Property test: random histories of consents, profiles, memberships and same-person links
+never break the rule.
 
 After every step, for every partnership and for its administrators and police, the Dataview
-equals the sharing rule computed here in plain Python from the models, and the drift check
-finds nothing.
+equals the sharing rule computed here in plain Python from the models, the drift check finds
+nothing, and the links each person sees are exactly those whose two profiles their partnership
+may see (across partnerships, both shareable): never one more, never transitively.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from datetime import date
 from typing import Any
@@ -33,10 +36,10 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships import services as partnership_services
 from partnerships.models import Membership, Partnership, Role
-from sharing import services
-from sharing.models import SharingConsent
+from sharing import links, services
+from sharing.models import ProfileLink, SharingConsent
 from sharing.permissions import drift_check
-from sharing.selectors import profiles_for_dataview
+from sharing.selectors import links_visible, profiles_for_dataview
 from tests.factories import UserFactory, partnership_make, person_in
 
 N = 3
@@ -44,6 +47,24 @@ EXAMPLES = int(os.environ.get("SHARING_MACHINE_EXAMPLES", "200"))
 index = st.integers(min_value=0, max_value=N - 1)
 pair = st.permutations(range(N)).map(lambda order: (order[0], order[1]))
 AGES = st.sampled_from(["adult", "juvenile", "teen_range", "unknown"])
+
+
+def shareable(profile: OffenderProfile) -> bool:
+    return (
+        profile.status != ProfileStatus.ARCHIVED
+        and not profile.local_only
+        and not profile.is_juvenile()
+    )
+
+
+def expected_pair_visible(partnership: Partnership, first: int, second: int) -> bool:
+    """A record naming two profiles: the partnership sees both, and across partnerships both
+    are shareable."""
+    visible = expected_visible(partnership)
+    if first not in visible or second not in visible:
+        return False
+    one, other = OffenderProfile.objects.get(pk=first), OffenderProfile.objects.get(pk=second)
+    return one.partnership_id == other.partnership_id or (shareable(one) and shareable(other))
 
 
 def expected_visible(partnership: Partnership) -> set[int]:
@@ -58,12 +79,7 @@ def expected_visible(partnership: Partnership) -> set[int]:
             visible.add(profile.pk)
             continue
         mutual = (owner, partnership.pk) in edges and (partnership.pk, owner) in edges
-        shareable = (
-            profile.status != ProfileStatus.ARCHIVED
-            and not profile.local_only
-            and not profile.is_juvenile()
-        )
-        if mutual and shareable:
+        if mutual and shareable(profile):
             visible.add(profile.pk)
     return visible
 
@@ -89,6 +105,22 @@ class SharingMachine(RuleBasedStateMachine):
             self.admins.append(person_in(partnership, Role.ADMIN))
             self.police.append(person_in(partnership, Role.POLICE))
         self.roamer = UserFactory()
+        # One shareable profile each and one agreement from the start, so that links have
+        # something to name across partnerships (a history may end the agreement at once).
+        for owner in range(N):
+            self.create_profile(owner, "adult", local_only=False)
+        self.agree((0, 1))
+        # And links from the start: one across that agreement, and one between two profiles of
+        # partnership 2 that may never leave it (so the links seen change with every history).
+        self.create_profile(2, "juvenile", local_only=False)
+        self.create_profile(2, "adult", local_only=True)
+        for by, one, other in ((0, 0, 1), (2, 3, 4)):
+            links.link_make(
+                partnership=self.partnerships[by],
+                profile_id=self.profiles[one].pk,
+                other_id=self.profiles[other].pk,
+                actor=Actor(user=self.admins[by]),
+            )
 
     def _try(self, action: Any, **kwargs: Any) -> None:
         # Refused as the page would refuse it (e.g. accepting what was never asked): no change.
@@ -179,6 +211,40 @@ class SharingMachine(RuleBasedStateMachine):
                 profile=profile, fields={"local_only": change == "local"}, actor=actor
             )
 
+    @rule(data=st.data(), by=index)
+    def link(self, data: st.DataObject, by: int) -> None:
+        """A partnership says two profiles are the same person; refused unless it sees both
+        (mostly drawn from what it sees, so links are made, not only refused)."""
+        partnership = self.partnerships[by]
+        likely = data.draw(st.booleans())
+        allowed = [
+            (one, other)
+            for one, other in itertools.permutations(self.profiles, 2)
+            if likely and expected_pair_visible(partnership, one.pk, other.pk)
+        ]
+        if allowed:
+            one, other = data.draw(st.sampled_from(allowed))
+        else:
+            one, other = data.draw(st.permutations(self.profiles))[:2]
+        self._try(
+            links.link_make,
+            partnership=self.partnerships[by],
+            profile_id=one.pk,
+            other_id=other.pk,
+            actor=Actor(user=self.admins[by]),
+        )
+
+    @rule(data=st.data(), by=index)
+    def unlink(self, data: st.DataObject, by: int) -> None:
+        made = list(ProfileLink.objects.all())
+        if made:
+            self._try(
+                links.link_remove,
+                partnership=self.partnerships[by],
+                link=data.draw(st.sampled_from(made)),
+                actor=Actor(user=self.admins[by]),
+            )
+
     @rule(where=index, role=st.sampled_from([Role.ADMIN, Role.POLICE, Role.MEMBER, None]))
     def move_roamer(self, where: int, role: str | None) -> None:
         """Add, change or end the roaming person's membership in one partnership."""
@@ -226,6 +292,21 @@ class SharingMachine(RuleBasedStateMachine):
             )
         }
         assert set(self.roamer.groups.values_list("pk", flat=True)) == wanted
+
+    @invariant()
+    def links_follow_the_rule(self) -> None:
+        """Every link a person sees names two profiles their partnership may see, and every
+        such link is seen: a revoke hides it, a new agreement shows it again."""
+        if not self.partnerships:
+            return
+        made = [(link.first_id, link.second_id) for link in ProfileLink.objects.all()]
+        for membership in Membership.objects.select_related("partnership").filter(ended_at=None):
+            seen = {(x.first_id, x.second_id) for x in links_visible(membership=membership)}
+            if membership.role == Role.MEMBER:
+                assert seen == set()
+                continue
+            wanted = {pair for pair in made if expected_pair_visible(membership.partnership, *pair)}
+            assert seen == wanted, (membership.partnership.slug, membership.role)
 
     @invariant()
     def no_drift(self) -> None:
