@@ -48,6 +48,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include("bulletins.urls")),
     path("p/<slug:slug>/", include("incidents.stats_urls")),
     path("p/<slug:slug>/", include("partnerships.audit_urls")),
+    path("p/<slug:slug>/", include("incidents.intelligence_urls")),
     path("api/v1/", include("config.api_urls")),
     path("account/", include("partnerships.account_urls")),
     path("admin/", admin.site.urls),

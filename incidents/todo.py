@@ -14,6 +14,7 @@ from incidents.selectors import (
     incidents_reported_since,
     packs_ready_undownloaded,
 )
+from incidents.travelling import excluded_incidents_elsewhere
 from partnerships.models import Membership, Role
 from partnerships.todo import (
     TodoItem,
@@ -78,4 +79,20 @@ def packs_ready(*, membership: Membership, since: datetime) -> TodoSection | Non
             reverse("incidents:pack", args=[slug, pack.token]),
             waiting_text(pack.completed_at or pack.created_at),
         ),
+    )
+
+
+@todo_source(order=15, roles=[Role.ADMIN])
+def excluded_seen_elsewhere(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Excluded people with a new incident in a peer's area",
+        rows=excluded_incidents_elsewhere(membership=membership),
+        item=lambda row: TodoItem(
+            f"{row.ours_reference} (excluded here): new incident in "
+            f"{row.incident.partnership.name}'s area",
+            reverse("offenders:profile", args=[slug, row.ours_pk]),
+            f"{timezone.localtime(row.incident.occurred_at):%-d %B}",
+        ),
+        more_url=reverse("intelligence:travelling", args=[slug]),
     )

@@ -41,6 +41,7 @@ from incidents.models import (
     IncidentPhoto,
     WitnessStatement,
 )
+from incidents.travelling import TRAVELLING_MONTHS, travelling_people
 from offenders.models import ExportStatus, OffenderProfile
 from offenders.selectors import profile_by_reference
 from partnerships.models import Role
@@ -709,3 +710,16 @@ class PackDownloadView(PackMixin, View):
         response["Cache-Control"] = "private, no-store"
         packs.pack_download_record(pack=pack, kind=self.kind, actor=self.actor)
         return response
+
+
+class TravellingView(PartnershipMixin, TemplateView):
+    """People linked across partnerships and active in two or more of them this year."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "incidents/travelling.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["people"] = travelling_people(membership=self.membership)
+        context["months"] = TRAVELLING_MONTHS
+        return context

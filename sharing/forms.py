@@ -9,3 +9,20 @@ class AgreementReferenceForm(forms.Form):
     agreement_reference = forms.CharField(
         label="Information sharing agreement reference", max_length=80, required=False
     )
+
+
+class AnswerSearchForm(forms.Form):
+    q = forms.CharField(label="Your profile's reference or name", max_length=80, required=False)
+
+
+class AnswerForm(forms.Form):
+    # Ids are 64-bit; a larger number is refused here rather than by the database.
+    known = forms.IntegerField(
+        label="Your profile",
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={"required": "Choose which of your profiles is this person."},
+    )
+    note = forms.CharField(
+        label="How you know (optional)", max_length=300, required=False, widget=forms.Textarea
+    )

@@ -7,18 +7,26 @@ from enum import StrEnum
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 
-from bcrp.actors import Action
-from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile
+from bcrp.actors import VIEW, Action
+from offenders.models import GalleryPlacement, OffenderImage, OffenderProfile, ProfileStatus
 from offenders.selectors import (
+    REFERENCE_RE,
     notices_prefetch,
     primary_images_prefetch,
+    profiles_named,
     profiles_visible,
     shareable_q,
     view_permission_id,
     viewing_group_id,
 )
 from partnerships.models import Membership, Partnership, Role
-from sharing.models import ProfileGroupPermission, ProfileLink, SharingConsent
+from sharing.models import (
+    AnswerStatus,
+    IdentityAnswer,
+    ProfileGroupPermission,
+    ProfileLink,
+    SharingConsent,
+)
 
 
 class PartnerState(StrEnum):
@@ -208,3 +216,98 @@ def links_of_profile(*, membership: Membership, profile: OffenderProfile) -> lis
         .prefetch_related(primary_images_prefetch())
     }
     return [LinkedProfile(link=link, profile=others[link.other(profile.pk)]) for link in links]
+
+
+# Answers to ID-sought profiles: only the two partnerships concerned see one, and only while
+# they may see both profiles (pairs_visible_q), so a revoke hides it in its own transaction.
+
+
+def answers_visible(*, membership: Membership) -> QuerySet[IdentityAnswer]:
+    """The answers this person may see: given or received by their partnership, on profiles
+    they may see now."""
+    partnership_id = membership.partnership_id
+    return IdentityAnswer.objects.filter(
+        pairs_visible_q(membership=membership, first="sought", second="known"),
+        Q(sought__partnership_id=partnership_id) | Q(answered_in_id=partnership_id),
+    )
+
+
+def answer_for(*, membership: Membership, pk: int, action: Action) -> IdentityAnswer | None:
+    """One answer with both profiles: either side views it; only the seeking partnership's
+    administrators decide it."""
+    answers = answers_visible(membership=membership)
+    if action != VIEW:
+        if not membership.may(action):
+            return None
+        answers = answers.filter(sought__partnership_id=membership.partnership_id)
+    return (
+        answers.select_related(
+            "sought__partnership", "known__partnership", "answered_in", "decided_by"
+        )
+        .prefetch_related(
+            Prefetch("sought__images", queryset=_primary_images(), to_attr="primary_images"),
+            Prefetch("known__images", queryset=_primary_images(), to_attr="primary_images"),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _primary_images() -> QuerySet[OffenderImage]:
+    return OffenderImage.objects.filter(is_primary=True).only(
+        "id", "token", "profile_id", "processed_at", "is_primary"
+    )
+
+
+def answers_of_profile(
+    *, membership: Membership, profile: OffenderProfile
+) -> QuerySet[IdentityAnswer]:
+    """The answers naming this profile (as sought or as known) that this person may see."""
+    return (
+        answers_visible(membership=membership)
+        .filter(Q(sought=profile) | Q(known=profile))
+        .select_related("sought__partnership", "known__partnership", "answered_in")
+        .order_by("-answered_at", "-pk")
+    )
+
+
+def answers_waiting(*, membership: Membership) -> QuerySet[IdentityAnswer]:
+    """Answers to this partnership's ID-sought profiles that its administrators have not yet
+    decided, the oldest first; each row carries `total`."""
+    if membership.role != Role.ADMIN:
+        return IdentityAnswer.objects.none()
+    return (
+        answers_visible(membership=membership)
+        .filter(sought__partnership_id=membership.partnership_id, status=AnswerStatus.WAITING)
+        .select_related("sought", "answered_in")
+        .annotate(total=Window(Count("pk")))
+        .order_by("answered_at", "pk")
+    )
+
+
+def sought_for(*, membership: Membership, pk: int, action: Action) -> OffenderProfile | None:
+    """A peer's ID-sought profile this person may answer: shared with their partnership, and
+    seen by administrators and police only (answering changes nothing of the record)."""
+    if membership.role not in (Role.ADMIN, Role.POLICE) or action != VIEW:
+        return None
+    return (
+        profiles_visible(membership=membership)
+        .filter(shareable_q(), status=ProfileStatus.ID_SOUGHT, pk=pk)
+        .exclude(partnership_id=membership.partnership_id)
+        .select_related("partnership")
+        .prefetch_related(primary_images_prefetch())
+        .first()
+    )
+
+
+def answer_profiles_offered(*, membership: Membership, search: str) -> QuerySet[OffenderProfile]:
+    """This partnership's own shareable profiles matching a reference or name, to answer with."""
+    own = OffenderProfile.objects.filter(shareable_q(), partnership_id=membership.partnership_id)
+    text = search.strip()
+    if not text:
+        return own.none()
+    if REFERENCE_RE.fullmatch(text):
+        own = own.filter(reference__iexact=text)
+    else:
+        own = profiles_named(profiles=own, text=text)
+    return own.prefetch_related(primary_images_prefetch()).order_by("last_name", "first_name", "pk")

@@ -65,3 +65,28 @@ def sharing_birthdays() -> int:
     with transaction.atomic():
         inserted, _deleted = birthdays_sync()
     return inserted
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def answer_notify(answer_id: int) -> int:
+    """E-mail the sought profile's owner administrators that a peer knows the person: the
+    references and the partnership only, never names (the page shows the rest to those allowed)."""
+    from sharing.models import IdentityAnswer
+
+    answer = (
+        IdentityAnswer.objects.select_related("sought__partnership", "answered_in")
+        .filter(pk=answer_id)
+        .first()
+    )
+    if answer is None:  # deleted with its profile before we got here
+        return 0
+    owner = answer.sought.partnership
+    recipients = list(
+        Membership.objects.filter(partnership=owner, role=Role.ADMIN, ended_at=None).values_list(
+            "user__email", flat=True
+        )
+    )
+    subject = f"{answer.answered_in.name} knows {answer.sought.reference}: confirm or decline"
+    link = f"{settings.SITE_URL.rstrip('/')}/p/{owner.slug}/intelligence/answers/{answer.pk}/"
+    body = f"{subject}.\n\nSee both profiles side by side and decide:\n{link}\n"
+    return send_mass_mail([(subject, body, None, [email]) for email in recipients])

@@ -14,7 +14,7 @@ from partnerships.todo import (
     todo_source,
     waiting_text,
 )
-from sharing.selectors import consent_requests_unanswered
+from sharing.selectors import answers_waiting, consent_requests_unanswered
 
 
 @todo_source(order=20, roles=[Role.ADMIN])
@@ -29,4 +29,18 @@ def sharing_requests(*, membership: Membership, since: datetime) -> TodoSection 
             waiting_text(request.granted_at),
         ),
         more_url=reverse("sharing:partners", args=[slug]),
+    )
+
+
+@todo_source(order=25, roles=[Role.ADMIN])
+def identity_answers_waiting(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Peers who know an ID-sought person",
+        rows=answers_waiting(membership=membership),
+        item=lambda answer: TodoItem(
+            f"{answer.answered_in.name} knows {answer.sought.reference}: confirm or decline",
+            reverse("sharing:answer", args=[slug, answer.pk]),
+            waiting_text(answer.answered_at),
+        ),
     )

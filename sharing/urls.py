@@ -30,4 +30,20 @@ urlpatterns = [
         views.PartnerActionView.as_view(operation="revoke"),
         name="revoke",
     ),
+    path(
+        "intelligence/sought/<int:pk>/answer/",
+        views.AnswerGiveView.as_view(),
+        name="answer-give",
+    ),
+    path("intelligence/answers/<int:pk>/", views.AnswerView.as_view(), name="answer"),
+    path(
+        "intelligence/answers/<int:pk>/confirm/",
+        views.AnswerDecideView.as_view(confirm=True),
+        name="answer-confirm",
+    ),
+    path(
+        "intelligence/answers/<int:pk>/decline/",
+        views.AnswerDecideView.as_view(confirm=False),
+        name="answer-decline",
+    ),
 ]

@@ -9,22 +9,27 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.views import View
 from django.views.generic import TemplateView
 
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
+from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible_count
+from partnerships.models import Role
 from partnerships.tenancy import (
     ADMIN_AND_POLICE,
     ADMIN_ONLY,
     PartnershipMixin,
     TenantObjectMixin,
 )
-from sharing import selectors, services
+from sharing import answers, selectors, services
 from sharing.filtersets import DataviewFilter
-from sharing.forms import AgreementReferenceForm
+from sharing.forms import AgreementReferenceForm, AnswerForm, AnswerSearchForm
+from sharing.models import AnswerStatus, IdentityAnswer
 
 DATAVIEW_PAGE_SIZE = 50
+ANSWER_CHOICES_SHOWN = 20
 
 
 class PartnersView(PartnershipMixin, TemplateView):
@@ -158,3 +163,104 @@ class DataviewView(PartnershipMixin, TemplateView):
                 query.setlist(name, kept)
         context.update(filter=filterset, page=page, query=query.urlencode())
         return context
+
+
+class AnswerGiveView(TenantObjectMixin[OffenderProfile], TemplateView):
+    """ "We know this person": a peer's ID-sought profile answered with one of our own."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.sought_for
+    action = VIEW
+    template_name = "sharing/answer_give.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        search = AnswerSearchForm(self.request.GET)
+        offered = None
+        if search.is_valid():
+            offered = selectors.answer_profiles_offered(
+                membership=self.membership, search=search.cleaned_data["q"]
+            )[:ANSWER_CHOICES_SHOWN]
+        context.update(
+            sought=self.get_object(),
+            search=search,
+            offered=offered,
+            form=kwargs.get("form") or AnswerForm(),
+        )
+        return context
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        context = self.get_context_data()
+        return self.render_to_response(context, status=400 if context["search"].errors else 200)
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        sought = self.get_object()
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                answer = answers.answer_give(
+                    membership=self.membership,
+                    sought_id=sought.pk,
+                    known_id=form.cleaned_data["known"],
+                    note=form.cleaned_data["note"],
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"{sought.partnership.name} has been told; they will confirm or decline.",
+                )
+                return redirect("sharing:answer", slug=slug, pk=answer.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class AnswerView(TenantObjectMixin[IdentityAnswer], TemplateView):
+    """One answer: the sought profile and the answering partnership's, side by side."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.answer_for
+    action = VIEW
+    template_name = "sharing/answer.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        answer = self.get_object()
+        context.update(
+            answer=answer,
+            may_decide=self.membership.role == Role.ADMIN
+            and answer.sought.partnership_id == self.partnership.pk
+            and answer.status == AnswerStatus.WAITING,
+        )
+        return context
+
+
+class AnswerDecideView(TenantObjectMixin[IdentityAnswer], View):
+    """The seeking partnership's administrator confirms (links the two profiles) or declines."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.answer_for
+    action = CHANGE
+    http_method_names = ["post"]
+    confirm = False
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        answer = self.get_object()
+        try:
+            answers.answer_decide(
+                membership=self.membership,
+                answer_id=answer.pk,
+                confirm=self.confirm,
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if self.confirm:
+                messages.success(
+                    request, f"Linked with {answer.known.reference} of {answer.answered_in.name}."
+                )
+            else:
+                messages.success(request, "Answer declined.")
+        return redirect("sharing:answer", slug=slug, pk=pk)

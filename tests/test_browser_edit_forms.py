@@ -354,6 +354,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "bulletins:group-add": "creates a member group",
     "account:api-tokens": "creates an API token, whose secret is shown once",
     "account:api-token-revoke": "a button, no fields",
+    "sharing:answer-give": "answers an ID-sought profile: a new answer, decided once",
+    "sharing:answer-confirm": "a button, no fields",
+    "sharing:answer-decline": "a button, no fields",
 }
 
 

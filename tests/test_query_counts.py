@@ -63,6 +63,7 @@ LIST_ROUTES = (
     "settings/",
     "audit/",
     "audit.csv",
+    "intelligence/travelling/",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

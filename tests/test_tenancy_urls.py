@@ -20,9 +20,12 @@ from bulletins.services import bulletin_post, member_group_save
 from incidents.packs import pack_build, pack_request
 from offenders import services as offender_services
 from offenders.exports import export_build, export_request
+from offenders.models import ProfileStatus
 from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
+from sharing.answers import answer_give
+from sharing.services import consent_accept, consent_request
 from tests.factories import (
     BusinessFactory,
     GalleryFactory,
@@ -31,6 +34,8 @@ from tests.factories import (
     image_on,
     incident_reported,
     membership_of,
+    partnership_make,
+    person_in,
 )
 from tests.fixtures import client_for
 
@@ -113,6 +118,22 @@ def world(
         memberships=[membership_of(member_a, partnership_a)],
         actor=Actor(user=admin_a),
     )
+    # A peer sharing with Alpha: its ID-sought profile (Alpha may answer it) and its answer to
+    # Alpha's ID-sought profile (Alpha may decide it).
+    peer = partnership_make("charlie", "Charlie BCRP")
+    peer_admin = person_in(peer, Role.ADMIN)
+    consent_request(
+        partnership=partnership_a, partner=peer, agreement_reference="", actor=Actor(user=admin_a)
+    )
+    consent_accept(partnership=peer, partner=partnership_a, actor=Actor(user=peer_admin))
+    peer_sought = ProfileFactory(partnership=peer, status=ProfileStatus.ID_SOUGHT)
+    answer = answer_give(
+        membership=membership_of(peer_admin, peer),
+        sought_id=ProfileFactory(partnership=partnership_a, status=ProfileStatus.ID_SOUGHT).pk,
+        known_id=ProfileFactory(partnership=peer).pk,
+        note="",
+        actor=Actor(user=peer_admin, partnership=peer),
+    )
     return {
         "pk": [
             business.pk,
@@ -126,6 +147,8 @@ def world(
             notice.pk,
             bulletin.pk,
             member_group.pk,
+            peer_sought.pk,
+            answer.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
