@@ -30,4 +30,6 @@ urlpatterns = [
         views.PartnerActionView.as_view(operation="revoke"),
         name="revoke",
     ),
+    path("links/<int:pk>/undo/", views.LinkUndoView.as_view(), name="link-undo"),
+    path("links/<int:pk>/merge/", views.LinkMergeView.as_view(), name="link-merge"),
 ]

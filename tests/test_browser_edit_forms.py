@@ -354,6 +354,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "bulletins:group-add": "creates a member group",
     "account:api-tokens": "creates an API token, whose secret is shown once",
     "account:api-token-revoke": "a button, no fields",
+    "sharing:link-undo": "a button, no fields",
+    "sharing:link-merge": "a confirmation: which of two profiles to keep, then merge",
 }
 
 

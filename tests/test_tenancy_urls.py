@@ -23,6 +23,7 @@ from offenders.exports import export_build, export_request
 from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
+from sharing.links import link_make
 from tests.factories import (
     BusinessFactory,
     GalleryFactory,
@@ -113,6 +114,12 @@ def world(
         memberships=[membership_of(member_a, partnership_a)],
         actor=Actor(user=admin_a),
     )
+    same_person = link_make(
+        partnership=partnership_a,
+        profile_id=profile.pk,
+        other_id=ProfileFactory(partnership=partnership_a).pk,
+        actor=Actor(user=admin_a),
+    )
     return {
         "pk": [
             business.pk,
@@ -126,6 +133,7 @@ def world(
             notice.pk,
             bulletin.pk,
             member_group.pk,
+            same_person.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
