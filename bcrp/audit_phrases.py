@@ -123,6 +123,7 @@ PHRASES: dict[str, Phrase] = {
         "downloaded the subject access export of {object}", "a profile"
     ),
     "profile.export_request": Phrase("asked for a subject access export of {object}", "a profile"),
+    "profile.merge": Phrase("merged {merged} into {object}", "a profile"),
     "profile.purge": Phrase("deleted {object} for good from the recycle bin", "a profile"),
     "profile.view": Phrase("viewed {object}", "a profile"),
     "profile_list.view": Phrase("viewed the list of profiles"),

@@ -7,4 +7,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers that delete a pack's files with the pack, however it goes.
-        from incidents import packs  # noqa: F401
+        # Moves incidents' offender links when two profiles are merged.
+        from incidents import (
+            merge,  # noqa: F401
+            packs,  # noqa: F401
+        )

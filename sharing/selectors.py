@@ -13,6 +13,7 @@ from offenders.selectors import (
     REFERENCE_RE,
     notices_prefetch,
     primary_images_prefetch,
+    profile_for,
     profiles_named,
     profiles_visible,
     shareable_q,
@@ -311,3 +312,62 @@ def answer_profiles_offered(*, membership: Membership, search: str) -> QuerySet[
     else:
         own = profiles_named(profiles=own, text=text)
     return own.prefetch_related(primary_images_prefetch()).order_by("last_name", "first_name", "pk")
+
+
+def link_for(*, membership: Membership, pk: int, action: Action) -> ProfileLink | None:
+    """One same-person link this person sees; only administrators may undo or merge one."""
+    if not membership.may(action):
+        return None
+    return links_visible(membership=membership).select_related("made_in").filter(pk=pk).first()
+
+
+@dataclass
+class MergeSide:
+    profile: OffenderProfile
+    holds: list[tuple[str, int]]
+
+
+@dataclass
+class MergePair:
+    link: ProfileLink
+    sides: list[MergeSide]
+
+
+def _holdings(profile: OffenderProfile) -> list[tuple[str, int]]:
+    """What a merge moves from this profile, by kind, for the confirmation page."""
+    return [
+        ("photos", len(profile.images.all())),
+        ("galleries", len(profile.placements.all())),
+        ("warnings and exclusions", profile.all_notices.count()),
+        ("sightings", profile.sightings.count()),
+        ("incidents", profile.incident_links.count()),
+        ("subject access exports", profile.subject_exports.count()),
+        (
+            "same-person links",
+            ProfileLink.objects.filter(Q(first=profile) | Q(second=profile)).count(),
+        ),
+        (
+            "identity answers",
+            IdentityAnswer.objects.filter(Q(sought=profile) | Q(known=profile)).count(),
+        ),
+    ]
+
+
+def merge_pair_for(*, membership: Membership, pk: int, action: Action) -> MergePair | None:
+    """A link between two profiles of this person's own partnership, with what each holds, the
+    older profile first; None for a link across partnerships (those are never merged)."""
+    link = link_for(membership=membership, pk=pk, action=action)
+    if link is None:
+        return None
+    profiles = [
+        profile_for(membership=membership, pk=profile_id, action=action)
+        for profile_id in (link.first_id, link.second_id)
+    ]
+    sides = [
+        MergeSide(profile=profile, holds=_holdings(profile))
+        for profile in profiles
+        if profile is not None and profile.partnership_id == membership.partnership_id
+    ]
+    if len(sides) != 2:
+        return None
+    return MergePair(link=link, sides=sides)

@@ -46,4 +46,6 @@ urlpatterns = [
         views.AnswerDecideView.as_view(confirm=False),
         name="answer-decline",
     ),
+    path("links/<int:pk>/undo/", views.LinkUndoView.as_view(), name="link-undo"),
+    path("links/<int:pk>/merge/", views.LinkMergeView.as_view(), name="link-merge"),
 ]

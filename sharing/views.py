@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
+from offenders.merge import profile_merge
 from offenders.models import OffenderProfile
 from offenders.selectors import profiles_visible_count
 from partnerships.models import Role
@@ -26,7 +26,8 @@ from partnerships.tenancy import (
 from sharing import answers, selectors, services
 from sharing.filtersets import DataviewFilter
 from sharing.forms import AgreementReferenceForm, AnswerForm, AnswerSearchForm
-from sharing.models import AnswerStatus, IdentityAnswer
+from sharing.links import link_remove
+from sharing.models import AnswerStatus, IdentityAnswer, ProfileLink
 
 DATAVIEW_PAGE_SIZE = 50
 ANSWER_CHOICES_SHOWN = 20
@@ -264,3 +265,63 @@ class AnswerDecideView(TenantObjectMixin[IdentityAnswer], View):
             else:
                 messages.success(request, "Answer declined.")
         return redirect("sharing:answer", slug=slug, pk=pk)
+
+
+class LinkUndoView(TenantObjectMixin[ProfileLink], View):
+    """Undo a same-person link (POST only), back to the profile it was undone from."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.link_for
+    action = CHANGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        link = self.get_object()
+        pair = (link.first_id, link.second_id)
+        back = request.POST.get("back", "")
+        shown = int(back) if back.isdigit() and int(back) in pair else link.first_id
+        try:
+            link_remove(partnership=self.partnership, link=link, actor=self.actor)
+            messages.success(request, "The link is undone: they are no longer shown as one.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("offenders:profile", slug=slug, pk=shown)
+
+
+class LinkMergeView(TenantObjectMixin[selectors.MergePair], TemplateView):
+    """Merge two linked profiles of this partnership: both side by side with what moves, and
+    the choice of which to keep (POST merges)."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.merge_pair_for
+    action = CHANGE
+    template_name = "sharing/link_merge.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        pair = self.get_object()
+        context.update(pair=pair, keep=kwargs.get("keep", pair.sides[0].profile.pk))
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        pair = self.get_object()
+        ids = [side.profile.pk for side in pair.sides]
+        keep = request.POST.get("keep", "")
+        if not keep.isdigit() or int(keep) not in ids:
+            messages.error(request, "Choose which of the two profiles to keep.")
+            return self.render_to_response(self.get_context_data(), status=400)
+        kept_id = int(keep)
+        merged_id = ids[1] if kept_id == ids[0] else ids[0]
+        merged = pair.sides[ids.index(merged_id)].profile.reference
+        try:
+            kept = profile_merge(
+                partnership=self.partnership,
+                kept_id=kept_id,
+                merged_id=merged_id,
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_to_response(self.get_context_data(keep=kept_id), status=400)
+        messages.success(request, f"{merged} is merged into {kept.reference}.")
+        return redirect("offenders:profile", slug=slug, pk=kept.pk)

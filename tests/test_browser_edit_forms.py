@@ -357,6 +357,8 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "sharing:answer-give": "answers an ID-sought profile: a new answer, decided once",
     "sharing:answer-confirm": "a button, no fields",
     "sharing:answer-decline": "a button, no fields",
+    "sharing:link-undo": "a button, no fields",
+    "sharing:link-merge": "a confirmation: which of two profiles to keep, then merge",
 }
 
 

@@ -25,6 +25,7 @@ from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
 from sharing.answers import answer_give
+from sharing.links import link_make
 from sharing.services import consent_accept, consent_request
 from tests.factories import (
     BusinessFactory,
@@ -134,6 +135,12 @@ def world(
         note="",
         actor=Actor(user=peer_admin, partnership=peer),
     )
+    same_person = link_make(
+        partnership=partnership_a,
+        profile_id=profile.pk,
+        other_id=ProfileFactory(partnership=partnership_a).pk,
+        actor=Actor(user=admin_a),
+    )
     return {
         "pk": [
             business.pk,
@@ -149,6 +156,7 @@ def world(
             member_group.pk,
             peer_sought.pk,
             answer.pk,
+            same_person.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],

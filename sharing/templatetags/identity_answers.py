@@ -1,5 +1,5 @@
-"""Answers to ID-sought profiles and same-person links on a profile's page: offenders, below
-sharing's pages, shows them through this tag without importing them."""
+"""Answers to ID-sought profiles on a profile's page: offenders, below sharing's pages, shows
+them through this tag without importing them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import template
 
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Membership, Role
-from sharing.selectors import answers_of_profile, links_of_profile
+from sharing.selectors import answers_of_profile
 
 register = template.Library()
 
@@ -18,15 +18,13 @@ register = template.Library()
 def identity_answers(
     context: template.Context, membership: Membership, profile: OffenderProfile
 ) -> dict[str, Any]:
-    """The profiles confirmed as the same person, the answers naming this profile, and, on a
-    peer's ID-sought profile, the way to answer it."""
+    """The answers naming this profile and, on a peer's ID-sought profile, the way to answer
+    it (the confirmed links are the profile_links tag's)."""
     if membership.role == Role.MEMBER:
-        return {"shown": False}
+        return {}
     return {
-        "shown": True,
         "partnership": membership.partnership,
         "profile": profile,
-        "linked": links_of_profile(membership=membership, profile=profile),
         "answers": list(answers_of_profile(membership=membership, profile=profile)),
         # A profile on this page is one the person may see: a peer's is therefore shared.
         "may_answer": profile.status == ProfileStatus.ID_SOUGHT
