@@ -1,10 +1,11 @@
-"""Property test: random histories of consents, profiles, memberships and same-person links
-never break the rule.
+"""Property test: random histories of consents, profiles, memberships, same-person links and
+answers to ID-sought profiles never break the rule.
 
 After every step, for every partnership and for its administrators and police, the Dataview
 equals the sharing rule computed here in plain Python from the models, the drift check finds
-nothing, and the links each person sees are exactly those whose two profiles their partnership
-may see (across partnerships, both shareable): never one more, never transitively.
+nothing, the links each person sees are exactly those whose two profiles their partnership may
+see (across partnerships, both shareable): never one more, never transitively; and the answers
+each sees are those of their own partnership's conversations on such pairs, never a third's.
 """
 
 from __future__ import annotations
@@ -36,14 +37,16 @@ from offenders import services as offender_services
 from offenders.models import OffenderProfile, ProfileStatus
 from partnerships import services as partnership_services
 from partnerships.models import Membership, Partnership, Role
-from sharing import links, services
-from sharing.models import ProfileLink, SharingConsent
+from sharing import answers, links, services
+from sharing.models import IdentityAnswer, ProfileLink, SharingConsent
 from sharing.permissions import drift_check
-from sharing.selectors import links_visible, profiles_for_dataview
+from sharing.selectors import answers_visible, links_visible, profiles_for_dataview
 from tests.factories import UserFactory, partnership_make, person_in
 
 N = 3
-EXAMPLES = int(os.environ.get("SHARING_MACHINE_EXAMPLES", "200"))
+# Each history now starts from three agreements, two links and an answer and checks them after
+# every step, so fewer histories cover more than the 200 bare ones did.
+EXAMPLES = int(os.environ.get("SHARING_MACHINE_EXAMPLES", "80"))
 index = st.integers(min_value=0, max_value=N - 1)
 pair = st.permutations(range(N)).map(lambda order: (order[0], order[1]))
 AGES = st.sampled_from(["adult", "juvenile", "teen_range", "unknown"])
@@ -105,22 +108,36 @@ class SharingMachine(RuleBasedStateMachine):
             self.admins.append(person_in(partnership, Role.ADMIN))
             self.police.append(person_in(partnership, Role.POLICE))
         self.roamer = UserFactory()
-        # One shareable profile each and one agreement from the start, so that links have
-        # something to name across partnerships (a history may end the agreement at once).
+        # From the start: one shareable profile each, all three agreeing, a link across one
+        # agreement, one between two profiles of partnership 2 that may never leave it, and an
+        # answer to partnership 1's ID-sought profile; each history then changes them.
         for owner in range(N):
             self.create_profile(owner, "adult", local_only=False)
-        self.agree((0, 1))
-        # And links from the start: one across that agreement, and one between two profiles of
-        # partnership 2 that may never leave it (so the links seen change with every history).
+        for ab in ((0, 1), (1, 2), (0, 2)):
+            self.agree(ab)
         self.create_profile(2, "juvenile", local_only=False)
         self.create_profile(2, "adult", local_only=True)
-        for by, one, other in ((0, 0, 1), (2, 3, 4)):
+        for by, one, other in ((0, 0, 2), (2, 3, 4)):
             links.link_make(
                 partnership=self.partnerships[by],
                 profile_id=self.profiles[one].pk,
                 other_id=self.profiles[other].pk,
                 actor=Actor(user=self.admins[by]),
             )
+        offender_services.profile_update(
+            profile=self.profiles[1],
+            fields={"status": ProfileStatus.ID_SOUGHT},
+            actor=Actor(user=self.admins[1]),
+        )
+        answers.answer_give(
+            membership=Membership.objects.get(
+                user=self.police[0], partnership=self.partnerships[0]
+            ),
+            sought_id=self.profiles[1].pk,
+            known_id=self.profiles[0].pk,
+            note="",
+            actor=Actor(user=self.police[0]),
+        )
 
     def _try(self, action: Any, **kwargs: Any) -> None:
         # Refused as the page would refuse it (e.g. accepting what was never asked): no change.
@@ -245,6 +262,45 @@ class SharingMachine(RuleBasedStateMachine):
                 actor=Actor(user=self.admins[by]),
             )
 
+    @rule(data=st.data(), by=index, police=st.booleans())
+    def answer(self, data: st.DataObject, by: int, police: bool) -> None:
+        """A partnership's administrator or officer says one of its profiles is a peer's
+        ID-sought person; refused unless the pair is one it may see."""
+        sought, known = data.draw(st.permutations(self.profiles))[:2]
+        if data.draw(st.booleans()):
+            sought.refresh_from_db()
+            offender_services.profile_update(
+                profile=sought,
+                fields={"status": ProfileStatus.ID_SOUGHT},
+                actor=Actor(user=self.admins[self._owner(sought)]),
+            )
+        person = (self.police if police else self.admins)[by]
+        self._try(
+            answers.answer_give,
+            membership=Membership.objects.get(user=person, partnership=self.partnerships[by]),
+            sought_id=sought.pk,
+            known_id=known.pk,
+            note="",
+            actor=Actor(user=person),
+        )
+
+    @rule(data=st.data(), by=index, confirm=st.booleans())
+    def decide(self, data: st.DataObject, by: int, confirm: bool) -> None:
+        given = list(IdentityAnswer.objects.order_by("pk"))
+        if given:
+            self._try(
+                answers.answer_decide,
+                membership=Membership.objects.get(
+                    user=self.admins[by], partnership=self.partnerships[by]
+                ),
+                answer_id=data.draw(st.sampled_from(given)).pk,
+                confirm=confirm,
+                actor=Actor(user=self.admins[by]),
+            )
+
+    def _owner(self, profile: OffenderProfile) -> int:
+        return next(i for i, p in enumerate(self.partnerships) if p.pk == profile.partnership_id)
+
     @rule(where=index, role=st.sampled_from([Role.ADMIN, Role.POLICE, Role.MEMBER, None]))
     def move_roamer(self, where: int, role: str | None) -> None:
         """Add, change or end the roaming person's membership in one partnership."""
@@ -309,12 +365,34 @@ class SharingMachine(RuleBasedStateMachine):
             assert seen == wanted, (membership.partnership.slug, membership.role)
 
     @invariant()
+    def answers_follow_the_rule(self) -> None:
+        """An answer is seen by the two partnerships in the conversation only, and only while
+        each may see both profiles."""
+        if not self.partnerships:
+            return
+        given = list(IdentityAnswer.objects.select_related("sought"))
+        for membership in Membership.objects.select_related("partnership").filter(ended_at=None):
+            seen = set(answers_visible(membership=membership).values_list("pk", flat=True))
+            if membership.role == Role.MEMBER:
+                assert seen == set()
+                continue
+            here = membership.partnership
+            wanted = {
+                answer.pk
+                for answer in given
+                if here.pk in (answer.sought.partnership_id, answer.answered_in_id)
+                and expected_pair_visible(here, answer.sought_id, answer.known_id)
+            }
+            assert seen == wanted, (here.slug, membership.role)
+
+    @invariant()
     def no_drift(self) -> None:
         drift = drift_check()
         assert drift.clean, drift
 
 
 @pytest.mark.django_db
+@pytest.mark.timeout(600)
 def test_sharing_rule_holds_through_random_histories() -> None:
     run_state_machine_as_test(
         SharingMachine,
