@@ -30,4 +30,5 @@ urlpatterns = [
         views.PartnerActionView.as_view(operation="revoke"),
         name="revoke",
     ),
+    path("intelligence/candidates/", views.CandidatesView.as_view(), name="candidates"),
 ]
