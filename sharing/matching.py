@@ -259,8 +259,9 @@ def match_score(a: ProfileFacts, b: ProfileFacts, today: date) -> Match:
     dates, date_reason = _dates_evidence(a, b, today)
     photos, photo_reason = _photos_evidence(a, b)
     points = names + dates + photos
-    # Five points (a full name in common with nothing against it) is an even chance.
-    score = 1 / (1 + math.exp(-(points - 5.0)))
+    # Five points (a full name in common with nothing against it) is an even chance; no
+    # evidence here makes it certain, which is why a person decides.
+    score = min(1 / (1 + math.exp(-(points - 5.0))), 0.99)
     return Match(
         score=round(score, 4), reasons=[*reasons, *(r for r in (date_reason, photo_reason) if r)]
     )
