@@ -9,15 +9,17 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from offenders import services as offender_services
 from offenders.models import OffenderProfile
 from sharing import services
 from sharing.candidates import candidate_pairs_refresh
 from sharing.links import candidate_dismiss
-from sharing.models import CandidatePair, ProfileLink
+from sharing.matching import photo_bands
+from sharing.models import CandidatePair, MatchKey, ProfileLink
 from sharing.selectors import candidates_for
 from sharing.tests.test_links import Town, share
 from sharing.tests.test_links import towns as towns  # the fixture
-from tests.factories import ProfileFactory, membership_of
+from tests.factories import ProfileFactory, image_on, membership_of
 from tests.fixtures import client_for
 
 BORN = date(1988, 5, 17)
@@ -150,3 +152,43 @@ def test_the_review_queue_links_or_dismisses_and_follows_revocation(
     assert not CandidatePair.objects.exists()
     assert 'data-testid="candidate"' not in admin.get(url).content.decode()
     assert other.pk
+
+
+def test_a_profiles_page_shows_its_candidates_to_administrators_only(
+    towns: tuple[Town, Town, Town],
+) -> None:
+    a, b, _ = towns
+    share(a, b)
+    ours, theirs = darren(a), darren(b, first_name="Daz")
+    url = f"/p/{a.partnership.slug}/profiles/{ours.pk}/"
+    page = client_for(a.admin).get(url).content.decode()
+    assert 'data-testid="profile-candidates"' in page
+    assert f"{theirs.reference} · {b.partnership.name}" in page
+    assert "nickname of the same name: Darren / Daz" in page
+    police_page = client_for(a.police).get(url)
+    assert police_page.status_code == 200
+    assert 'data-testid="profile-candidates"' not in police_page.content.decode()
+
+
+def test_keys_follow_every_change_of_names_dates_and_photos(
+    towns: tuple[Town, Town, Town],
+) -> None:
+    a, _, _ = towns
+
+    def keys(profile: OffenderProfile) -> set[str]:
+        return set(MatchKey.objects.filter(profile=profile).values_list("key", flat=True))
+
+    profile = offender_services.profile_create(
+        partnership=a.partnership,
+        fields={"first_name": "Darren", "last_name": "Pike", "date_of_birth": BORN},
+        actor=a.actor(),
+    )
+    assert {"s:PK:d", "d:1988:5:17", "g:TRN:1988"} <= keys(profile)
+    offender_services.profile_update(
+        profile=profile, fields={"last_name": "Walker", "aliases": ["Dazza"]}, actor=a.actor()
+    )
+    assert "s:PK:d" not in keys(profile) and {"s:WLKR:d", "a:dazza"} <= keys(profile)
+    image = image_on(profile, a.admin)
+    assert {k for k in keys(profile) if k.startswith("p")} == set(photo_bands(image.phash or 0))
+    offender_services.image_delete(image=image, actor=a.actor())
+    assert not {k for k in keys(profile) if k.startswith("p")}
