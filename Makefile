@@ -52,6 +52,8 @@ bench: $(INSTALLED)
 	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_pack $(PY) manage.py bench_pack
 	BCRP_EMBEDDED_DB=bcrp_bench_audit $(PY) manage.py migrate --verbosity 0
 	BCRP_EMBEDDED_DB=bcrp_bench_audit $(PY) manage.py bench_audit
+	BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py migrate --verbosity 0
+	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py bench_matcher
 
 # Stops nothing: stop `make run` first. Removes the embedded database, Redis data and uploads.
 clean-var:

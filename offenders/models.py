@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -16,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from bcrp.names import normalise_name as normalise_name
 from partnerships.models import Partnership
 from photos.models import StoredPhoto
 from sharing.models import ADULT_AGE
@@ -85,13 +85,6 @@ class ProfileStatus(models.TextChoices):
     KNOWN = "known", "Known"
     ID_SOUGHT = "id_sought", "ID sought"
     ARCHIVED = "archived", "Archived"
-
-
-def normalise_name(value: str) -> str:
-    """Lower case, accents removed, single spaces: "  Zoë  O'Brien" -> "zoe o'brien"."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
 
 
 class OffenderProfile(models.Model):

@@ -40,6 +40,7 @@ from partnerships.models import Membership, Partnership, Premises
 from partnerships.services import partnership_settings_change, reference_prefix_for
 from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
+from sharing.candidates import match_keys_refresh
 from sharing.permissions import profiles_sync
 
 PROFILE_FIELDS = (
@@ -73,6 +74,12 @@ def _next_reference(partnership: Partnership) -> str:
     number = Partnership.objects.values_list("last_profile_number", flat=True).get(pk=locked.pk)
     prefix = locked.reference_prefix or reference_prefix_for(locked.name)
     return f"{prefix}-{number:05d}"
+
+
+def _matching_refresh(profile_id: int) -> None:
+    """Names, dates or photos changed: new blocking keys now, new candidates in the background."""
+    match_keys_refresh([profile_id])
+    enqueue_on_commit("sharing.tasks.candidate_pairs_refresh", [profile_id])
 
 
 def _apply(profile: OffenderProfile, fields: dict[str, Any]) -> list[str]:
@@ -116,6 +123,7 @@ def profile_create(
     profile.reference = _next_reference(partnership)
     profile.save()
     profiles_sync([profile.pk])
+    _matching_refresh(profile.pk)
     audit_record(action="profile.create", actor=actor, partnership=partnership, target=profile)
     return profile
 
@@ -132,6 +140,7 @@ def profile_update(
     profile.last_activity_at = timezone.now()
     profile.save()
     profiles_sync([profile.pk])
+    _matching_refresh(profile.pk)
     audit_record(
         action="profile.change",
         actor=actor,
@@ -250,6 +259,7 @@ def image_add(*, profile: OffenderProfile, upload: UploadedFile, actor: Actor) -
                 uploaded_by=actor.user,
             )
             OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
+            _matching_refresh(profile.pk)
             audit_record(
                 action="image.add",
                 actor=actor,
@@ -319,6 +329,7 @@ def image_delete(*, image: OffenderImage, actor: Actor) -> None:
         successor = profile.images.order_by("position", "id").first()
         if successor is not None:
             OffenderImage.objects.filter(pk=successor.pk).update(is_primary=True)
+    _matching_refresh(profile.pk)
     audit_record(
         action="image.delete",
         actor=actor,

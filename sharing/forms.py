@@ -1,4 +1,4 @@
-"""Forms for sharing agreements."""
+"""Forms for sharing agreements and the same-person review queue."""
 
 from __future__ import annotations
 
@@ -26,3 +26,14 @@ class AnswerForm(forms.Form):
     note = forms.CharField(
         label="How you know (optional)", max_length=300, required=False, widget=forms.Textarea
     )
+
+
+class CandidateDecisionForm(forms.Form):
+    """An administrator's answer on one candidate pair in the review queue."""
+
+    SAME = "same"
+    NOT_SAME = "not_same"
+
+    profile = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    other = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    decision = forms.ChoiceField(choices=[(SAME, "Same person"), (NOT_SAME, "Not the same")])

@@ -9,6 +9,7 @@ graph inside the transaction that changes it (see sharing.permissions).
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -317,3 +318,38 @@ class MatchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CandidatePair(models.Model):
+    """Two profiles the matcher found alike, stored by a background task for the review queue.
+    Written only while the two owners share (or for one owner's own profiles); the queue still
+    decides visibility when it reads, and a revoke deletes the pairs between the two partnerships.
+    `first` has the lower id."""
+
+    first = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        "offenders.OffenderProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    first_partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    second_partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField("score")
+    reasons = ArrayField(models.CharField(max_length=200), verbose_name="reasons", default=list)
+    computed_at = models.DateTimeField("found", default=timezone.now)
+
+    class Meta:
+        verbose_name = "candidate pair"
+        verbose_name_plural = "candidate pairs"
+        constraints = [
+            *_ordered_pair_constraints("candidate"),
+            models.UniqueConstraint(fields=["first", "second"], name="candidate_once_per_pair"),
+        ]
+        indexes = [
+            models.Index(fields=["first_partnership", "-score"], name="candidate_by_first_owner"),
+            models.Index(fields=["second_partnership", "-score"], name="candidate_by_second_owner"),
+            models.Index(fields=["second"], name="candidate_by_second"),
+        ]
+
+    def __str__(self) -> str:
+        return f"candidate {self.first_id}-{self.second_id} ({self.score:.2f})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 
@@ -21,8 +22,11 @@ from offenders.selectors import (
     viewing_group_id,
 )
 from partnerships.models import Membership, Partnership, Role
+from sharing.candidates import candidates_scored, profile_facts
 from sharing.models import (
     AnswerStatus,
+    CandidateDismissal,
+    CandidatePair,
     IdentityAnswer,
     ProfileGroupPermission,
     ProfileLink,
@@ -371,3 +375,85 @@ def merge_pair_for(*, membership: Membership, pk: int, action: Action) -> MergeP
     if len(sides) != 2:
         return None
     return MergePair(link=link, sides=sides)
+
+
+@dataclass
+class Candidate:
+    profile: OffenderProfile
+    score: float
+    reasons: list[str]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def _decided_with(*, partnership: Partnership, profile: OffenderProfile) -> set[int]:
+    """Profiles already linked to `profile`, or judged "not the same" by this partnership."""
+    decided = set()
+    for first, second in (
+        ProfileLink.objects.filter(Q(first=profile) | Q(second=profile))
+        .values_list("first_id", "second_id")
+        .union(
+            CandidateDismissal.objects.filter(partnership=partnership)
+            .filter(Q(first=profile) | Q(second=profile))
+            .values_list("first_id", "second_id")
+        )
+    ):
+        decided.add(second if first == profile.pk else first)
+    return decided
+
+
+def candidates_for(
+    *, membership: Membership, profile: OffenderProfile, limit: int = 5
+) -> list[Candidate]:
+    """Profiles this person's partnership sees that may be `profile`'s person, best first: its
+    own and mutually consented peers' shareable ones (a peer's only while both sides are
+    shareable), not already linked, not judged "not the same" here. Eight queries."""
+    group_id = viewing_group_id(membership=membership)
+    facts = profile_facts([profile.pk]).get(profile.pk)
+    if group_id is None or facts is None:
+        return []
+    exclude = _decided_with(partnership=membership.partnership, profile=profile)
+    best = candidates_scored(facts=facts, group_id=group_id, exclude=exclude)[:limit]
+    profiles = {
+        p.pk: p
+        for p in OffenderProfile.objects.filter(pk__in=[other.id for other, _ in best])
+        .select_related("partnership")
+        .prefetch_related(primary_images_prefetch())
+    }
+    return [
+        Candidate(profile=profiles[other.id], score=match.score, reasons=match.reasons)
+        for other, match in best
+        if other.id in profiles
+    ]
+
+
+def _images_of(field: str) -> Prefetch[Any]:
+    return Prefetch(
+        f"{field}__images",
+        queryset=OffenderImage.objects.filter(is_primary=True).only(
+            "id", "token", "profile_id", "processed_at", "is_primary"
+        ),
+        to_attr="primary_images",
+    )
+
+
+def candidate_queue(*, membership: Membership) -> QuerySet[CandidatePair]:
+    """The review queue: stored candidate pairs naming one of this partnership's profiles that
+    this person may see now, not linked and not judged "not the same" here, best first."""
+    partnership = membership.partnership
+    linked = ProfileLink.objects.filter(first=OuterRef("first"), second=OuterRef("second"))
+    dismissed = CandidateDismissal.objects.filter(
+        partnership=partnership, first=OuterRef("first"), second=OuterRef("second")
+    )
+    return (
+        CandidatePair.objects.filter(
+            Q(first_partnership=partnership) | Q(second_partnership=partnership)
+        )
+        .filter(pairs_visible_q(membership=membership))
+        .filter(~Exists(linked), ~Exists(dismissed))
+        .select_related("first__partnership", "second__partnership")
+        .prefetch_related(_images_of("first"), _images_of("second"))
+        .order_by("-score", "first_id", "second_id")
+    )

@@ -14,6 +14,7 @@ from bcrp.audit import audit_record
 from bcrp.queue import enqueue_on_commit
 from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
+from sharing.candidates import candidate_pairs_forget
 from sharing.models import EndReason, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
 
@@ -94,6 +95,9 @@ def consent_accept(
         detail={"partner_id": partner.pk, "rows_granted": granted},
     )
     _notify("accept", consent)
+    # Each side's profiles may now have candidates among the other's.
+    for side in (partnership, partner):
+        enqueue_on_commit("sharing.tasks.candidate_pairs_partnership", side.pk)
     return consent
 
 
@@ -130,6 +134,7 @@ def consent_revoke(*, partnership: Partnership, partner: Partnership, actor: Act
     if ours is None:
         raise ValidationError("You do not share with this partnership.")
     removed = pair_revoke(partnership, partner) if len(edges) == 2 else 0
+    candidate_pairs_forget(partnership.pk, partner.pk)
     now = timezone.now()
     for edge in edges:
         _end(edge, EndReason.REVOKED, actor, now)

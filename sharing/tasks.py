@@ -1,4 +1,5 @@
-"""Background work for sharing: notifications, the nightly drift check, the birthday sweep."""
+"""Background work for sharing: notifications, the nightly drift check, the birthday sweep,
+and the same-person candidates behind the review queue."""
 
 import logging
 
@@ -90,3 +91,19 @@ def answer_notify(answer_id: int) -> int:
     link = f"{settings.SITE_URL.rstrip('/')}/p/{owner.slug}/intelligence/answers/{answer.pk}/"
     body = f"{subject}.\n\nSee both profiles side by side and decide:\n{link}\n"
     return send_mass_mail([(subject, body, None, [email]) for email in recipients])
+
+
+@shared_task(acks_late=True)
+def candidate_pairs_refresh(profile_ids: list[int]) -> int:
+    """A profile was added or changed (names, dates, photos): recompute its candidates."""
+    from sharing.candidates import candidate_pairs_refresh as refresh
+
+    return refresh(profile_ids)
+
+
+@shared_task(acks_late=True)
+def candidate_pairs_partnership(partnership_id: int) -> int:
+    """An agreement was accepted: recompute the candidates of every profile of one side."""
+    from sharing.candidates import candidate_pairs_refresh_partnership
+
+    return candidate_pairs_refresh_partnership(partnership_id)

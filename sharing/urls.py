@@ -48,4 +48,5 @@ urlpatterns = [
     ),
     path("links/<int:pk>/undo/", views.LinkUndoView.as_view(), name="link-undo"),
     path("links/<int:pk>/merge/", views.LinkMergeView.as_view(), name="link-merge"),
+    path("intelligence/candidates/", views.CandidatesView.as_view(), name="candidates"),
 ]

@@ -25,8 +25,13 @@ from partnerships.tenancy import (
 )
 from sharing import answers, selectors, services
 from sharing.filtersets import DataviewFilter
-from sharing.forms import AgreementReferenceForm, AnswerForm, AnswerSearchForm
-from sharing.links import link_remove
+from sharing.forms import (
+    AgreementReferenceForm,
+    AnswerForm,
+    AnswerSearchForm,
+    CandidateDecisionForm,
+)
+from sharing.links import candidate_dismiss, link_make, link_remove
 from sharing.models import AnswerStatus, IdentityAnswer, ProfileLink
 
 DATAVIEW_PAGE_SIZE = 50
@@ -325,3 +330,61 @@ class LinkMergeView(TenantObjectMixin[selectors.MergePair], TemplateView):
             return self.render_to_response(self.get_context_data(keep=kept_id), status=400)
         messages.success(request, f"{merged} is merged into {kept.reference}.")
         return redirect("offenders:profile", slug=slug, pk=kept.pk)
+
+
+class CandidatesView(PartnershipMixin, TemplateView):
+    """Administrators' review queue: possible same-person pairs, best first, with the evidence
+    side by side; "Same person" links the two, "Not the same" is remembered. htmx replaces the
+    list in place after each answer."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "sharing/candidates.html"
+    page_size = 30
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return ["sharing/_candidates_list.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        pairs = selectors.candidate_queue(membership=self.membership)[: self.page_size]
+        # Our own profile on the left, whichever id is lower.
+        context["pairs"] = [
+            (pair, pair.first, pair.second)
+            if pair.first.partnership_id == self.partnership.pk
+            else (pair, pair.second, pair.first)
+            for pair in pairs
+        ]
+        return context
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        form = CandidateDecisionForm(request.POST)
+        status = 200
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(str(error) for error in errors))
+            status = 400
+        else:
+            data = form.cleaned_data
+            decide = link_make if data["decision"] == form.SAME else candidate_dismiss
+            try:
+                decide(
+                    partnership=self.partnership,
+                    profile_id=data["profile"],
+                    other_id=data["other"],
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    "Linked as the same person."
+                    if data["decision"] == form.SAME
+                    else "Noted: not the same person.",
+                )
+        if status == 200 and not request.htmx:  # type: ignore[attr-defined]
+            return redirect("sharing:candidates", slug=slug)
+        return self.render_to_response(self.get_context_data(), status=status)

@@ -18,6 +18,7 @@ from offenders.models import Gallery, OffenderImage, OffenderProfile
 from partnerships import services
 from partnerships.locks import partnerships_lock
 from partnerships.models import Business, Membership, Partnership, Premises, Role
+from sharing.candidates import match_keys_refresh
 from sharing.permissions import profiles_sync
 
 PASSWORD = "correct-horse-battery-staple"
@@ -95,6 +96,7 @@ class ProfileFactory(factory.django.DjangoModelFactory[OffenderProfile]):
                 partnerships_lock([obj.partnership_id])
                 obj.save(update_fields=["search_name"])
                 profiles_sync([obj.pk])
+                match_keys_refresh([obj.pk])
 
 
 class GalleryFactory(factory.django.DjangoModelFactory[Gallery]):

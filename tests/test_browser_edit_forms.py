@@ -338,6 +338,7 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "sharing:accept": "a button, no fields",
     "sharing:decline": "a button, no fields",
     "sharing:revoke": "a button, no fields",
+    "sharing:candidates": "buttons on each candidate pair (same person, not the same), no fields",
     "incidents:new": "reports an incident",
     "incidents:accept": "a button, no fields",
     "incidents:reject": "a reason for rejecting, never shown back",

@@ -25,6 +25,7 @@ from bulletins.services import bulletin_post
 from offenders import services as offender_services
 from partnerships.models import Membership, Partnership, Role
 from sharing import services as sharing_services
+from sharing.candidates import candidate_pairs_refresh
 from tests.factories import (
     BusinessFactory,
     GalleryFactory,
@@ -64,6 +65,7 @@ LIST_ROUTES = (
     "audit/",
     "audit.csv",
     "intelligence/travelling/",
+    "intelligence/candidates/",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",
@@ -128,6 +130,12 @@ def _records_add(
             critical=False,
             actor=Actor(user=admin),
         )
+        # The same person in the partner's records, for the candidates queue.
+        twin = ProfileFactory(
+            partnership=partner, first_name=profile.first_name, last_name=profile.last_name
+        )
+        image_on(twin, partner_admin, seed=n + 1)
+        candidate_pairs_refresh([profile.pk])
         other = partnership_make(f"peer-{count}-{n}", f"Peer {count} {n}")
         sharing_services.consent_request(
             partnership=home,

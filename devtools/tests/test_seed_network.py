@@ -27,8 +27,8 @@ def seed(**options: object) -> str:
 
 def test_seed_network_builds_a_shared_network_with_a_progress_bar() -> None:
     output = seed(partnerships=4, profiles_per=6, density=1.0, seed=3, prefix="t")
-    # 4 partnerships + 24 profiles + consents + permissions, counted to the end.
-    assert "30/30" in output and "Seeded 4 partnerships" in output
+    # 4 partnerships + 24 profiles + consents + permissions + match keys, counted to the end.
+    assert "31/31" in output and "Seeded 4 partnerships" in output
     partnerships = list(Partnership.objects.filter(slug__startswith="t-").order_by("slug"))
     assert [p.slug for p in partnerships] == ["t-000", "t-001", "t-002", "t-003"]
     assert OffenderProfile.objects.count() == 24

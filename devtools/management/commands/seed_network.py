@@ -17,6 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--density", type=float, default=0.1, help="chance two are mutual")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--prefix", default="net", help="slug prefix of the partnerships")
+        parser.add_argument(
+            "--planted", type=int, default=0, help="people recorded in 2-3 sharing partnerships"
+        )
+        parser.add_argument(
+            "--distinct-portraits",
+            action="store_true",
+            help="a portrait (with its perceptual hash) per profile instead of a few shared ones",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         spec = NetworkSpec(
@@ -25,6 +33,8 @@ class Command(BaseCommand):
             density=options["density"],
             seed=options["seed"],
             prefix=options["prefix"],
+            planted=options["planted"],
+            distinct_portraits=options["distinct_portraits"],
         )
         with tqdm(
             total=spec.progress_steps, unit="step", file=self.stdout, dynamic_ncols=True
@@ -40,5 +50,6 @@ class Command(BaseCommand):
                 f"Seeded {len(network.partnerships)} partnerships "
                 f"({network.partnerships[0].slug} ...). Their people have no password: "
                 "use the Django admin to set one."
+                + (f" Planted {len(network.planted)} people." if network.planted else "")
             )
         )
