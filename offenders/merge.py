@@ -26,7 +26,7 @@ from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
 from photos.services import photo_files_delete_unused
 from sharing.links import ordered, owners_of
-from sharing.models import CandidateDismissal, IdentityAnswer, MatchKey, ProfileLink
+from sharing.models import CandidateDismissal, IdentityAnswer, ProfileLink
 
 # Apps above offenders hold records about profiles too (incidents' offender links, evidence
 # packs); they register here how to move theirs, so this module never imports them. Each mover
@@ -195,12 +195,6 @@ def _move_answers(kept_id: int, merged_id: int) -> int:
     return moved
 
 
-def _move_match_keys(kept_id: int, merged_id: int) -> None:
-    """The kept profile now carries the merged one's names and photos, so its keys too."""
-    held = MatchKey.objects.filter(profile_id=kept_id).values("key")
-    MatchKey.objects.filter(profile_id=merged_id).exclude(key__in=held).update(profile_id=kept_id)
-
-
 @transaction.atomic
 def profile_merge(
     *, partnership: Partnership, kept_id: int, merged_id: int, actor: Actor
@@ -252,7 +246,6 @@ def profile_merge(
         "answers": _move_answers(kept_id, merged_id),
     }
     _move_dismissals(kept_id, merged_id)
-    _move_match_keys(kept_id, merged_id)
     for mover in MERGE_MOVERS:
         moved.update(mover(kept, merged))
     fields = merged_fields(kept, merged)

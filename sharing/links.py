@@ -40,11 +40,9 @@ def ordered(a: int, b: int) -> tuple[int, int]:
 
 def owners_of(profile_ids: list[int]) -> dict[int, int]:
     """profile id -> owning partnership id."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, partnership_id FROM {PROFILE} WHERE id = ANY(%s)", [list(profile_ids)]
-        )
-        return dict(cursor.fetchall())
+    return dict(
+        Profile._default_manager.filter(pk__in=profile_ids).values_list("pk", "partnership_id")
+    )
 
 
 def pair_visible(*, partnership: Partnership, first_id: int, second_id: int) -> bool:

@@ -221,10 +221,7 @@ class SharingMachine(RuleBasedStateMachine):
     def change_profile(self, data: st.DataObject, change: str) -> None:
         profile = data.draw(st.sampled_from(self.profiles))
         profile.refresh_from_db()
-        owner = self.partnerships.index(
-            next(p for p in self.partnerships if p.pk == profile.partnership_id)
-        )
-        actor = Actor(user=self.admins[owner])
+        actor = Actor(user=self.admins[self._owner(profile)])
         if change == "archive":
             offender_services.profile_archive(profile=profile, actor=actor)
         elif change == "restore":
