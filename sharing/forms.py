@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from bcrp.widgets import NormalisedTextarea
+
 
 class AgreementReferenceForm(forms.Form):
     agreement_reference = forms.CharField(
@@ -24,7 +26,7 @@ class AnswerForm(forms.Form):
         error_messages={"required": "Choose which of your profiles is this person."},
     )
     note = forms.CharField(
-        label="How you know (optional)", max_length=300, required=False, widget=forms.Textarea
+        label="How you know (optional)", max_length=300, required=False, widget=NormalisedTextarea
     )
 
 
