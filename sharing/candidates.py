@@ -86,20 +86,25 @@ def candidate_ids(*, facts: ProfileFacts, group_id: int, limit: int = SEARCH_BRE
             me AS (
                 SELECT coalesce(bool_and({SHAREABLE_SQL}), TRUE) AS shareable
                 FROM {PROFILE} p WHERE p.id = %(me)s
+            ),
+            -- Read the key index ranges first: left to itself the planner may walk every
+            -- profile the group sees and probe each one's keys.
+            hits AS MATERIALIZED (
+                SELECT profile_id, count(*) AS shared FROM {MatchKey._meta.db_table}
+                WHERE key = ANY(%(keys)s) AND profile_id <> %(me)s
+                GROUP BY profile_id
             )
-            SELECT k.profile_id
-            FROM {MatchKey._meta.db_table} k
-            JOIN {PROFILE} p ON p.id = k.profile_id
+            SELECT h.profile_id
+            FROM hits h
+            JOIN {PROFILE} p ON p.id = h.profile_id
             CROSS JOIN me
-            WHERE k.key = ANY(%(keys)s) AND k.profile_id <> %(me)s
-              AND EXISTS (
+            WHERE EXISTS (
                   SELECT 1 FROM {PERM} x, view_perm
-                  WHERE x.content_object_id = k.profile_id AND x.group_id = %(group)s
+                  WHERE x.content_object_id = h.profile_id AND x.group_id = %(group)s
                     AND x.permission_id = view_perm.id
               )
               AND (p.partnership_id = %(owner)s OR (me.shareable AND {SHAREABLE_SQL}))
-            GROUP BY k.profile_id
-            ORDER BY count(*) DESC, k.profile_id
+            ORDER BY h.shared DESC, h.profile_id
             LIMIT %(limit)s
             """,
             _params(
