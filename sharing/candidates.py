@@ -73,17 +73,19 @@ def match_keys_rebuild_all(batch: int = 5000) -> int:
     return written
 
 
-def candidate_ids(*, facts: ProfileFacts, group_id: int, limit: int = SEARCH_BREADTH) -> list[int]:
-    """Profiles the group sees that share a blocking key with `facts`, those sharing the most
-    first; across partnerships both sides must be shareable (one query on the key index)."""
+def candidate_facts(
+    *, facts: ProfileFacts, group_id: int, limit: int = SEARCH_BREADTH
+) -> list[ProfileFacts]:
+    """What the matcher compares of the profiles the group sees that share a blocking key with
+    `facts`, those sharing the most first; across partnerships both sides must be shareable.
+    One query: the key index ranges first, then each hit's permission row and photos."""
     keys = sorted(match_keys(facts))
     if not keys:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH view_perm AS ({VIEW_PERMISSION_SQL}),
-            me AS (
+            WITH me AS (
                 SELECT coalesce(bool_and({SHAREABLE_SQL}), TRUE) AS shareable
                 FROM {PROFILE} p WHERE p.id = %(me)s
             ),
@@ -93,19 +95,31 @@ def candidate_ids(*, facts: ProfileFacts, group_id: int, limit: int = SEARCH_BRE
                 SELECT profile_id, count(*) AS shared FROM {MatchKey._meta.db_table}
                 WHERE key = ANY(%(keys)s) AND profile_id <> %(me)s
                 GROUP BY profile_id
+            ),
+            best AS MATERIALIZED (
+                SELECT h.profile_id, h.shared
+                FROM hits h
+                JOIN {PROFILE} p ON p.id = h.profile_id
+                CROSS JOIN me
+                -- The permission's id as a value, so each hit is one probe of the unique
+                -- (group, permission, profile) index rather than a join over all the group sees.
+                WHERE EXISTS (
+                      SELECT 1 FROM {PERM} x
+                      WHERE x.content_object_id = h.profile_id AND x.group_id = %(group)s
+                        AND x.permission_id = ({VIEW_PERMISSION_SQL})
+                  )
+                  AND (p.partnership_id = %(owner)s OR (me.shareable AND {SHAREABLE_SQL}))
+                ORDER BY h.shared DESC, h.profile_id
+                LIMIT %(limit)s
             )
-            SELECT h.profile_id
-            FROM hits h
-            JOIN {PROFILE} p ON p.id = h.profile_id
-            CROSS JOIN me
-            WHERE EXISTS (
-                  SELECT 1 FROM {PERM} x, view_perm
-                  WHERE x.content_object_id = h.profile_id AND x.group_id = %(group)s
-                    AND x.permission_id = view_perm.id
-              )
-              AND (p.partnership_id = %(owner)s OR (me.shareable AND {SHAREABLE_SQL}))
-            ORDER BY h.shared DESC, h.profile_id
-            LIMIT %(limit)s
+            SELECT p.id, p.partnership_id, p.first_name, p.last_name, p.aliases,
+                   p.date_of_birth, p.age_min, p.age_max,
+                   ARRAY(
+                       SELECT i.phash FROM {Image._meta.db_table} i
+                       WHERE i.profile_id = p.id AND i.phash IS NOT NULL ORDER BY i.id
+                   )
+            FROM best b JOIN {PROFILE} p ON p.id = b.profile_id
+            ORDER BY b.shared DESC, b.profile_id
             """,
             _params(
                 keys=keys,
@@ -115,7 +129,20 @@ def candidate_ids(*, facts: ProfileFacts, group_id: int, limit: int = SEARCH_BRE
                 limit=limit,
             ),
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [
+            ProfileFacts(
+                id=row[0],
+                partnership_id=row[1],
+                first_name=row[2],
+                last_name=row[3],
+                aliases=tuple(row[4]),
+                date_of_birth=row[5],
+                age_min=row[6],
+                age_max=row[7],
+                phashes=tuple(row[8]),
+            )
+            for row in cursor.fetchall()
+        ]
 
 
 def candidates_scored(
@@ -129,9 +156,11 @@ def candidates_scored(
     """The profiles the group sees that may be the same person as `facts`, best first."""
     today = today or timezone.localdate()
     found = [
-        pk for pk in candidate_ids(facts=facts, group_id=group_id) if pk not in (exclude or ())
+        other
+        for other in candidate_facts(facts=facts, group_id=group_id)
+        if other.id not in (exclude or ())
     ]
-    scored = [(other, match_score(facts, other, today)) for other in profile_facts(found).values()]
+    scored = [(other, match_score(facts, other, today)) for other in found]
     kept = [(other, match) for other, match in scored if match.score >= threshold]
     return sorted(kept, key=lambda pair: (-pair[1].score, pair[0].id))
 

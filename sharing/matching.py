@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import jellyfish
 from nicknames import NickNamer
@@ -81,24 +81,37 @@ def _words(value: str) -> list[str]:
     return [w for w in "".join(c if c.isalpha() or c == " " else " " for c in value).split() if w]
 
 
-def name_forms(facts: ProfileFacts) -> list[NameForm]:
+def name_forms(facts: ProfileFacts) -> tuple[NameForm, ...]:
     """The names a profile is known by: its own, then each alias of two or more words."""
+    return _name_forms(facts.first_name, facts.last_name, facts.aliases)
+
+
+# A search compares one profile with hundreds: its names are normalised once, not each time.
+@lru_cache(maxsize=4096)
+def _name_forms(first_name: str, last_name: str, aliases: tuple[str, ...]) -> tuple[NameForm, ...]:
     forms = []
-    given = " ".join(_words(normalise_name(facts.first_name)))
-    surname = "".join(_words(normalise_name(facts.last_name)))
+    given = " ".join(_words(normalise_name(first_name)))
+    surname = "".join(_words(normalise_name(last_name)))
     if given or surname:
-        shown = " ".join(p for p in (facts.first_name.strip(), facts.last_name.strip()) if p)
+        shown = " ".join(p for p in (first_name.strip(), last_name.strip()) if p)
         forms.append(NameForm(given.split(" ")[0] if given else "", surname, shown))
-    for alias in facts.aliases:
+    for alias in aliases:
         words = _words(normalise_name(alias))
         if len(words) >= 2:
             forms.append(NameForm(words[0], words[-1], alias.strip()))
-    return forms
+    return tuple(forms)
 
 
-def single_aliases(facts: ProfileFacts) -> set[str]:
+def single_aliases(facts: ProfileFacts) -> frozenset[str]:
     """One-word aliases (street names such as "Dazza"), normalised."""
-    return {words[0] for alias in facts.aliases if len(words := _words(normalise_name(alias))) == 1}
+    return _single_aliases(facts.aliases)
+
+
+@lru_cache(maxsize=4096)
+def _single_aliases(aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        words[0] for alias in aliases if len(words := _words(normalise_name(alias))) == 1
+    )
 
 
 @cache

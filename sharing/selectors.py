@@ -409,7 +409,7 @@ def candidates_for(
 ) -> list[Candidate]:
     """Profiles this person's partnership sees that may be `profile`'s person, best first: its
     own and mutually consented peers' shareable ones (a peer's only while both sides are
-    shareable), not already linked, not judged "not the same" here. Eight queries."""
+    shareable), not already linked, not judged "not the same" here. Four queries."""
     group_id = viewing_group_id(membership=membership)
     facts = profile_facts([profile.pk]).get(profile.pk)
     if group_id is None or facts is None:

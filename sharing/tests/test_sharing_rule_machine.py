@@ -392,7 +392,7 @@ class SharingMachine(RuleBasedStateMachine):
     def candidates_follow_the_rule(self) -> None:
         """A candidate offered, on a profile's page or in the review queue, is always a profile
         the partnership may see, and across partnerships both sides are shareable. (The first
-        and the newest profile each step: every one costs eight queries.)"""
+        and the newest profile each step: every one costs four queries.)"""
         if not self.profiles:
             return
         for by, partnership in enumerate(self.partnerships):
