@@ -126,7 +126,7 @@ def test_a_merge_moves_every_kind_of_record_to_the_kept_profile(
     page = client_for(admin_a).get(merge_url(pair))
     assert page.status_code == 200
     html = page.content.decode()
-    assert kept.reference in html and merged.reference in html and "2 photos" in html
+    assert kept.reference in html and merged.reference in html and "Photos: 2" in html
     response = client_for(admin_a).post(merge_url(pair), {"keep": kept.pk})
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == f"/p/alpha/profiles/{kept.pk}/"
