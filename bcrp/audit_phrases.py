@@ -72,6 +72,9 @@ PHRASES: dict[str, Phrase] = {
         "decided that a candidate is not the same person as {object}", "a profile"
     ),
     "dataview.view": Phrase("viewed the Dataview"),
+    "fairness.ethnicity_view": Phrase(
+        "viewed the fairness report by perceived ethnicity ({format})"
+    ),
     "gallery.briefing": Phrase("printed the briefing of the gallery {object}", "a gallery"),
     "gallery.change": Phrase("changed the gallery {object}", "a gallery"),
     "gallery.create": Phrase("created the gallery {object}", "a gallery"),

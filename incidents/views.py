@@ -23,7 +23,7 @@ from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.forms import form_errors_from
 from bcrp.spreadsheets import BYTE_ORDER_MARK, cell_safe, csv_lines
-from incidents import packs, selectors, services
+from incidents import fairness, packs, selectors, services
 from incidents.filtersets import IncidentFilter
 from incidents.forms import (
     ImpactStatementForm,
@@ -41,6 +41,7 @@ from incidents.models import (
     IncidentPhoto,
     WitnessStatement,
 )
+from incidents.selectors import STATS_TIME_ZONE
 from incidents.travelling import TRAVELLING_MONTHS, travelling_people
 from offenders.models import ExportStatus, OffenderProfile
 from offenders.selectors import profile_by_reference
@@ -723,3 +724,99 @@ class TravellingView(PartnershipMixin, TemplateView):
         context["people"] = travelling_people(membership=self.membership)
         context["months"] = TRAVELLING_MONTHS
         return context
+
+
+def fairness_chart_data(report: fairness.FairnessReport) -> dict[str, dict[str, Any]]:
+    """What static/js/fairness.js draws: each breakdown's shares and each quarter's counts, with
+    None (a gap in the chart) for every cell the page does not show."""
+    data: dict[str, dict[str, Any]] = {
+        breakdown.name: {
+            "labels": [row.label for row in breakdown.rows],
+            "series": [
+                {"label": label, "values": [row.shares[measure] for row in breakdown.rows]}
+                for measure, label in fairness.MEASURES
+            ],
+        }
+        for breakdown in report.breakdowns
+    }
+    quarters = report.over_time.rows
+    data["quarter"] = {
+        "labels": [row.label for row in quarters],
+        "series": [
+            {"label": label, "values": [row.cells[measure].value for row in quarters]}
+            for measure, label in fairness.MEASURES
+        ],
+    }
+    return data
+
+
+def fairness_csv_write(report: fairness.FairnessReport, out: Any) -> None:
+    """One long table: a row per group of every breakdown, then the totals; suppressed cells carry
+    the same words as the page."""
+    writer = csv.writer(out)
+    header = ["breakdown", "group"]
+    for measure, _label in fairness.MEASURES:
+        header += [measure, f"{measure}_share_percent"]
+    writer.writerow(header)
+    for breakdown in report.all_breakdowns():
+        for row in breakdown.rows:
+            line = [breakdown.name, row.label]
+            for measure, _label in fairness.MEASURES:
+                share = row.shares[measure]
+                line += [row.cells[measure].text, "" if share is None else str(share)]
+            writer.writerow(line)
+    line = ["total", f"{report.date_from.isoformat()} to {report.date_to.isoformat()}"]
+    for measure, _label in fairness.MEASURES:
+        line += [report.over_time.totals[measure].text, ""]
+    writer.writerow(line)
+
+
+def fairness_ethnicity_audit(
+    view: PartnershipMixin, report: fairness.FairnessReport, shown_as: str
+) -> None:
+    if report.with_ethnicity:
+        # Special-category data (UK GDPR Art. 9): each view of the breakdown is on the record,
+        # as each use of the Dataview's filter is.
+        audit_record(
+            action="fairness.ethnicity_view", actor=view.actor, detail={"format": shown_as}
+        )
+
+
+class FairnessView(PartnershipMixin, TemplateView):
+    """Administrators only: it judges their own circulation and exclusion decisions, and it
+    holds the scheme's special-category figures, which police liaison have no need of."""
+
+    allowed_roles = ADMIN_ONLY
+    template_name = "incidents/fairness.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        report = fairness.fairness_report(
+            partnership=self.partnership, today=timezone.localdate(timezone=STATS_TIME_ZONE)
+        )
+        fairness_ethnicity_audit(self, report, "page")
+        context.update(
+            report=report,
+            measures=fairness.MEASURES,
+            chart_data=fairness_chart_data(report),
+            fewer=fairness.FEWER,
+        )
+        return context
+
+
+class FairnessCsvView(PartnershipMixin, View):
+    allowed_roles = ADMIN_ONLY
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        report = fairness.fairness_report(
+            partnership=self.partnership, today=timezone.localdate(timezone=STATS_TIME_ZONE)
+        )
+        fairness_ethnicity_audit(self, report, "CSV")
+        filename = f"{self.partnership.slug}-fairness-report.csv"
+        response = HttpResponse(
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+        response.write(BYTE_ORDER_MARK)
+        fairness_csv_write(report, response)
+        return response

@@ -66,6 +66,8 @@ LIST_ROUTES = (
     "audit.csv",
     "intelligence/travelling/",
     "intelligence/candidates/",
+    "stats/fairness/",
+    "stats/fairness.csv",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",
