@@ -488,11 +488,16 @@ def subject_request_submit(
     actor: Actor,
 ) -> SubjectRequest:
     """An appeal or subject access request from the person a notice names; an appeal is also
-    lodged on the notice."""
+    lodged on the notice, which takes one appeal."""
     notice = Exclusion.objects.select_for_update().select_related("profile").get(pk=notice.pk)
     if kind == SubjectRequestKind.APPEAL and notice.appeal_outcome:
         raise ValidationError(
             f"The appeal against this notice was decided on {notice.appeal_decided_on:%-d %B %Y}."
+        )
+    if kind == SubjectRequestKind.APPEAL and notice.appeal_lodged_on is not None:
+        raise ValidationError(
+            "An appeal against this notice is already waiting for a decision "
+            f"(lodged {notice.appeal_lodged_on:%-d %B %Y})."
         )
     received_at = timezone.now()
     request = SubjectRequest(
@@ -510,7 +515,7 @@ def subject_request_submit(
     )
     request.full_clean()
     request.save()
-    if kind == SubjectRequestKind.APPEAL and notice.appeal_lodged_on is None:
+    if kind == SubjectRequestKind.APPEAL:
         exclusion_appeal(notice=notice, lodged_on=timezone.localdate(received_at), actor=actor)
     audit_record(
         action=(

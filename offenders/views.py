@@ -830,7 +830,7 @@ class PublicNoticeView(TemplateView):
             scheme=scheme,
             premises_list=[(p.name, p.postcode) for p in notice.premises.all()],
             privacy_url=privacy_url,
-            appeal_open=not notice.appeal_outcome,
+            appeal_open=notice.appeal_lodged_on is None,
             appeal_form=kwargs.get("appeal_form") or PublicAppealForm(),
             access_form=kwargs.get("access_form") or PublicAccessForm(),
         )

@@ -247,6 +247,12 @@ def test_an_appeal_reaches_the_administrators_to_do_list_with_its_deadline(
     page = client.get(response["Location"]).content.decode()
     assert f"must answer it by {appeal.due_on:%-d %B %Y}" in page
     assert "Waiting for a decision" in page
+    assert 'data-testid="appeal-form"' not in page
+    # One appeal per notice: a second, while the first waits, is refused with the reason.
+    again = client.post(f"/n/{notice.public_token}/appeal/", appeal_data())
+    assert again.status_code == 400
+    assert "already waiting for a decision" in again.content.decode()
+    assert SubjectRequest.objects.count() == 1
 
     home = client_for(admin_a).get("/p/alpha/").content.decode()
     assert "Requests from people on notices" in home
