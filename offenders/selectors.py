@@ -590,6 +590,12 @@ def notice_by_public_token(*, token: str, today: date | None = None) -> Exclusio
     )
 
 
+def subject_requests_of_notice(*, notice: Exclusion) -> QuerySet[SubjectRequest]:
+    """The requests the person on a notice sent through its public page, the latest first; for
+    the notice's page, which only its partnership's administrators and police open."""
+    return SubjectRequest.objects.filter(notice=notice).order_by("-received_at", "-pk")
+
+
 def subject_request_for(
     *, membership: Membership, pk: int, action: Action
 ) -> SubjectRequest | None:

@@ -36,6 +36,11 @@ def _notice_text(notice: Exclusion) -> str:
     return f"{notice.get_kind_display()} for {notice.profile}"
 
 
+def _appeal_text(notice: Exclusion) -> str:
+    # The kind in lower case, never the profile's reference and name.
+    return f"Appeal against the {notice.get_kind_display().lower()} for {notice.profile}"
+
+
 @todo_source(order=40, roles=[Role.ADMIN])
 def placements_ending_soon(*, membership: Membership, since: datetime) -> TodoSection | None:
     slug = membership.partnership.slug
@@ -71,7 +76,7 @@ def appeals_to_decide(*, membership: Membership, since: datetime) -> TodoSection
         title="Appeals waiting for a decision",
         rows=notices_appealed_undecided(partnership=membership.partnership),
         item=lambda notice: TodoItem(
-            f"Appeal against the {_notice_text(notice).lower()}",
+            _appeal_text(notice),
             reverse("offenders:notice", args=[slug, notice.pk]),
             waiting_text(notice.appeal_lodged_on) if notice.appeal_lodged_on else "",
         ),
@@ -90,7 +95,7 @@ def _due_text(day: date, today: date | None = None) -> str:
 def _subject_request_text(subject_request: SubjectRequest) -> str:
     notice = subject_request.notice
     if subject_request.kind == SubjectRequestKind.APPEAL:
-        return f"Appeal against the {_notice_text(notice).lower()}"
+        return _appeal_text(notice)
     return f"Subject access request from the person on {notice.profile}"
 
 

@@ -601,6 +601,11 @@ class NoticeView(TenantObjectMixin[Exclusion], TemplateView):
             premises_list=list(notice.premises.all()),
             public_url=public_url,
             public_qr=qr_svg_data_url(public_url),
+            subject_requests=(
+                list(selectors.subject_requests_of_notice(notice=notice))
+                if self.membership.role == Role.ADMIN
+                else []
+            ),
         )
         return context
 

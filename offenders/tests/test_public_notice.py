@@ -418,3 +418,16 @@ def test_an_access_request_is_answered_and_offers_the_export(
     )
     request.refresh_from_db()
     assert (request.status, request.outcome) == ("decided", "answered")
+
+
+def test_the_notice_page_lists_the_persons_requests_for_administrators_only(
+    notice: Exclusion, admin_a: User, police_a: User
+) -> None:
+    public_client().post(f"/n/{notice.public_token}/access/", access_data())
+    request = SubjectRequest.objects.get()
+    link = f"/p/alpha/requests/{request.pk}/"
+    assert link in client_for(admin_a).get(f"/p/alpha/notices/{notice.pk}/").content.decode()
+    police_page = client_for(police_a).get(f"/p/alpha/notices/{notice.pk}/")
+    assert police_page.status_code == 200
+    assert link not in police_page.content.decode()
+    assert client_for(police_a).get(link).status_code == 403
