@@ -142,6 +142,17 @@ PHRASES: dict[str, Phrase] = {
     ),
     "statement.sign": Phrase("signed the witness statement {object}", "a statement"),
     "statement.view": Phrase("viewed the witness statement {object}", "a statement"),
+    "subject_request.access": Phrase(
+        "received a subject access request about {object} through a notice's public page",
+        "a profile",
+    ),
+    "subject_request.appeal": Phrase(
+        "received an appeal against a notice on {object} through its public page", "a profile"
+    ),
+    "subject_request.decide": Phrase(
+        "decided a request about {object} made through a notice's public page: {outcome}",
+        "a profile",
+    ),
 }
 
 # How an event's record is named, by its object type (`app_label.model`): a factory of the

@@ -127,7 +127,15 @@ CACHES = {
         "KEY_PREFIX": "api",
         "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
     },
+    # django-ratelimit's counters (a notice's public page): shared by every web node.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 AUTH_USER_MODEL = "bcrp.User"
 AUTHENTICATION_BACKENDS = [

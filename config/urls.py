@@ -52,6 +52,18 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("account/", include("partnerships.account_urls")),
     path("admin/", admin.site.urls),
+    # The address printed on a notice, for the person it names: no sign-in.
+    path("n/<str:token>/", offender_views.PublicNoticeView.as_view(), name="public-notice"),
+    path(
+        "n/<str:token>/appeal/",
+        offender_views.PublicRequestView.as_view(kind="appeal"),
+        name="public-notice-appeal",
+    ),
+    path(
+        "n/<str:token>/access/",
+        offender_views.PublicRequestView.as_view(kind="access"),
+        name="public-notice-access",
+    ),
     path(
         "operator/partnerships/new/",
         offender_views.PartnershipOnboardView.as_view(),

@@ -13,17 +13,21 @@ from django.utils import timezone
 from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
+    ACCESS_ANSWERED,
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_START_WINDOW,
     SIGHTING_LATEST_DELAY_DAYS,
     SIGHTING_NOTE_MAX,
+    SUBJECT_REQUEST_TEXT_MAX,
+    AppealOutcome,
     Exclusion,
     Gallery,
     NoticeKind,
     OffenceType,
     OffenderProfile,
     ProfileStatus,
+    SubjectRequestKind,
     WarningMarker,
     birth_date_bounds,
 )
@@ -335,3 +339,72 @@ class SightingForm(forms.Form):
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["premises"].queryset = premises_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
+
+
+class SubjectRequestForm(forms.Form):
+    """What the person on a notice sends from its public page: who they are, how to reach them
+    (at least one way), and their grounds or what they ask for."""
+
+    name = forms.CharField(label="Your name", max_length=120)
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Telephone", max_length=30, required=False)
+    postal_address = forms.CharField(
+        label="Postal address",
+        max_length=500,
+        required=False,
+        widget=NormalisedTextarea(attrs={"rows": 3}),
+    )
+    details = forms.CharField(
+        max_length=SUBJECT_REQUEST_TEXT_MAX, widget=NormalisedTextarea(attrs={"rows": 6})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        contact = ("email", "phone", "postal_address")
+        if not any(cleaned.get(field) for field in contact) and not any(
+            field in self.errors for field in contact
+        ):
+            raise forms.ValidationError(
+                "Give at least one way to reach you: an e-mail address, a telephone number or "
+                "a postal address."
+            )
+        return cleaned
+
+
+class PublicAppealForm(SubjectRequestForm):
+    prefix = "appeal"
+    field_order = ("name", "details", "email", "phone", "postal_address")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["details"].label = "Why the notice is wrong or unfair"
+
+
+class PublicAccessForm(SubjectRequestForm):
+    prefix = "access"
+    field_order = ("name", "details", "identity_note", "email", "phone", "postal_address")
+
+    identity_note = forms.CharField(
+        label="Proof of identity you can offer (optional)",
+        max_length=1000,
+        required=False,
+        help_text="For example: a driving licence you can show at the scheme's office.",
+        widget=NormalisedTextarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["details"].label = "What you would like to know or receive"
+
+
+class SubjectRequestDecideForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decision", widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        if kind == SubjectRequestKind.APPEAL:
+            outcome.choices = AppealOutcome.choices
+        else:
+            outcome.choices = [(ACCESS_ANSWERED, "Answered")]

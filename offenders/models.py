@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -380,8 +381,24 @@ class AppealOutcome(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed (notice stands)"
 
 
+# How long the public page of a notice withdrawn on appeal stays readable after the decision.
+PUBLIC_NOTICE_AFTER_DAYS = 30
+
+
+def notice_token_new() -> str:
+    """The secret in a notice's public address: 192 random bits, printed on the notice."""
+    return secrets.token_urlsafe(24)
+
+
 class Exclusion(models.Model):
-    """A warning or exclusion notice served on a profile's subject, for a time and a scope."""
+    """A warning or exclusion notice served on a profile's subject, for a time and a scope.
+
+    `public_token` opens the notice's public page (/n/<token>/) without signing in. The token
+    lives as long as there is something to act on or read: while the notice is in force (active,
+    not past its last day), and for PUBLIC_NOTICE_AFTER_DAYS after an appeal withdraws it, so the
+    person can read the outcome. A lapsed notice's token, and a withdrawn one's after that, have
+    expired and answer exactly as a token that never existed.
+    """
 
     profile = models.ForeignKey(
         OffenderProfile,
@@ -426,6 +443,9 @@ class Exclusion(models.Model):
         verbose_name="issued by",
     )
     created_at = models.DateTimeField("issued", default=timezone.now)
+    public_token = models.CharField(
+        "public address token", max_length=64, unique=True, editable=False, default=notice_token_new
+    )
 
     class Meta:
         verbose_name = "warning or exclusion notice"
@@ -465,6 +485,86 @@ class Exclusion(models.Model):
         """The first day the person can have known of the notice."""
         issued = timezone.localdate(self.created_at) if self.created_at else self.starts_on
         return min(day for day in (self.served_on, self.starts_on, issued) if day is not None)
+
+
+class SubjectRequestKind(models.TextChoices):
+    APPEAL = "appeal", "Appeal"
+    ACCESS = "access", "Subject access request"
+
+
+class SubjectRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a decision"
+    DECIDED = "decided", "Decided"
+
+
+ACCESS_ANSWERED = "answered"
+SUBJECT_REQUEST_TEXT_MAX = 4000
+
+
+class SubjectRequest(models.Model):
+    """An appeal or a subject access request sent by the person a notice names, through the
+    notice's public page; the partnership's administrators answer it by `due_on`."""
+
+    notice = models.ForeignKey(
+        Exclusion,
+        on_delete=models.CASCADE,
+        related_name="subject_requests",
+        verbose_name="notice",
+    )
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="subject_requests",
+        verbose_name="partnership",
+    )
+    kind = models.CharField("kind", max_length=10, choices=SubjectRequestKind.choices)
+    name = models.CharField("name given", max_length=120)
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("telephone", max_length=30, blank=True)
+    postal_address = models.TextField("postal address", max_length=500, blank=True)
+    details = models.TextField("grounds or what is asked for", max_length=SUBJECT_REQUEST_TEXT_MAX)
+    identity_note = models.TextField("proof of identity offered", max_length=1000, blank=True)
+    received_at = models.DateTimeField("received", default=timezone.now)
+    due_on = models.DateField("answer due")
+    status = models.CharField(
+        "status",
+        max_length=10,
+        choices=SubjectRequestStatus.choices,
+        default=SubjectRequestStatus.OPEN,
+    )
+    outcome = models.CharField("outcome", max_length=10, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="decided by",
+    )
+    decided_at = models.DateTimeField("decided", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "request from the person on a notice"
+        verbose_name_plural = "requests from people on notices"
+        ordering = ("due_on", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="", phone="", postal_address=""),
+                name="subject_request_has_contact",
+                violation_error_message="Give at least one way to reach the person.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["partnership", "status", "due_on"], name="subject_request_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+    def outcome_text(self) -> str:
+        if self.outcome == ACCESS_ANSWERED:
+            return "Answered"
+        return dict(AppealOutcome.choices).get(self.outcome, "")
 
 
 class ExportStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from bcrp.actors import VIEW, Action
 from bcrp.models import AuditEvent
 from offenders.models import (
+    PUBLIC_NOTICE_AFTER_DAYS,
     Exclusion,
     ExportStatus,
     Gallery,
@@ -39,6 +40,9 @@ from offenders.models import (
     ProfileStatus,
     Sighting,
     SubjectAccessExport,
+    SubjectRequest,
+    SubjectRequestKind,
+    SubjectRequestStatus,
     normalise_name,
 )
 from partnerships.models import Membership, Partnership, Role
@@ -46,6 +50,7 @@ from sharing.models import ADULT_AGE, ProfileGroupPermission
 
 PHASH_NEAR_BITS = 6
 REFERENCE_RE = re.compile(r"[A-Za-z]{1,5}-\d{1,6}")
+PUBLIC_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def juvenile_q(*, today: date | None = None) -> Q:
@@ -563,6 +568,48 @@ def notice_for(*, membership: Membership, pk: int, action: Action) -> Exclusion 
     )
 
 
+def notice_by_public_token(*, token: str, today: date | None = None) -> Exclusion | None:
+    """The notice a public address opens while its token lives (see Exclusion); None for a
+    token that is malformed, unknown or expired alike."""
+    today = today or timezone.localdate()
+    if not PUBLIC_TOKEN_RE.fullmatch(token):
+        # Still one query, so that a malformed token costs what an unknown one does.
+        token = ""
+    return (
+        Exclusion.objects.select_related("profile__partnership")
+        .prefetch_related("premises")
+        .filter(public_token=token)
+        .filter(
+            Q(status=NoticeStatus.ACTIVE, ends_on__gte=today)
+            | Q(
+                status=NoticeStatus.WITHDRAWN,
+                appeal_decided_on__gte=today - timedelta(days=PUBLIC_NOTICE_AFTER_DAYS),
+            )
+        )
+        .first()
+    )
+
+
+def subject_requests_of_notice(*, notice: Exclusion) -> QuerySet[SubjectRequest]:
+    """The requests the person on a notice sent through its public page, the latest first; for
+    the notice's page, which only its partnership's administrators and police open."""
+    return SubjectRequest.objects.filter(notice=notice).order_by("-received_at", "-pk")
+
+
+def subject_request_for(
+    *, membership: Membership, pk: int, action: Action
+) -> SubjectRequest | None:
+    """A request from the person on one of this partnership's notices: its administrators alone
+    see one, whatever the action (like a subject access export)."""
+    if membership.role != Role.ADMIN:
+        return None
+    return (
+        SubjectRequest.objects.select_related("notice__profile", "decided_by")
+        .filter(pk=pk, partnership_id=membership.partnership_id)
+        .first()
+    )
+
+
 def _name_query(text: str) -> SearchQuery | None:
     """A prefix query over name words: "jo doy" finds Joanne Doyle and Jo Doyle.
 
@@ -629,7 +676,26 @@ def notices_appealed_undecided(*, partnership: Partnership) -> QuerySet[Exclusio
         Exclusion.objects.select_related("profile")
         .filter(profile__partnership=partnership, appeal_lodged_on__isnull=False)
         .filter(appeal_outcome="")
+        # An appeal the person sent through the public page is listed with its deadline, once.
+        .exclude(
+            Exists(
+                SubjectRequest.objects.filter(
+                    notice=OuterRef("pk"),
+                    kind=SubjectRequestKind.APPEAL,
+                    status=SubjectRequestStatus.OPEN,
+                )
+            )
+        )
         .order_by("appeal_lodged_on", "pk")
+    )
+
+
+def subject_requests_open(*, partnership: Partnership) -> QuerySet[SubjectRequest]:
+    """Requests from people on this partnership's notices still to answer, the first due first."""
+    return _with_total(
+        SubjectRequest.objects.select_related("notice__profile")
+        .filter(partnership=partnership, status=SubjectRequestStatus.OPEN)
+        .order_by("due_on", "pk")
     )
 
 

@@ -19,6 +19,7 @@ from bcrp.audit import audit_record
 from bcrp.crypto import write_encrypted
 from bcrp.queue import enqueue_on_commit
 from offenders.models import (
+    ACCESS_ANSWERED,
     BIRTH_DATE_ERRORS,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_SERVED_AHEAD_DAYS,
@@ -33,6 +34,9 @@ from offenders.models import (
     OffenderProfile,
     ProfileStatus,
     Sighting,
+    SubjectRequest,
+    SubjectRequestKind,
+    SubjectRequestStatus,
     birth_date_bounds,
 )
 from partnerships.locks import partnerships_lock
@@ -437,6 +441,16 @@ def exclusion_appeal(
         notice.status = NoticeStatus.WITHDRAWN
     notice.full_clean()
     notice.save()
+    if outcome:
+        # However the decision is recorded, the person's own appeal is answered by it.
+        SubjectRequest.objects.filter(
+            notice=notice, kind=SubjectRequestKind.APPEAL, status=SubjectRequestStatus.OPEN
+        ).update(
+            status=SubjectRequestStatus.DECIDED,
+            outcome=outcome,
+            decided_by=actor.user,
+            decided_at=timezone.now(),
+        )
     audit_record(
         action="notice.appeal",
         actor=actor,
@@ -445,6 +459,119 @@ def exclusion_appeal(
         detail={"notice_id": notice.pk, "outcome": outcome},
     )
     return notice
+
+
+# The partnership has no setting for how long an appeal's review may take, so an appeal is due
+# for a decision this many days after it arrives.
+APPEAL_REVIEW_DAYS = 14
+
+
+def subject_request_due_on(*, kind: str, received_on: date) -> date:
+    """The answer's deadline: one calendar month for a subject access request (UK GDPR Art.
+    12(3)), APPEAL_REVIEW_DAYS for an appeal."""
+    if kind == SubjectRequestKind.ACCESS:
+        return received_on + relativedelta(months=1)
+    return received_on + timedelta(days=APPEAL_REVIEW_DAYS)
+
+
+@transaction.atomic
+def subject_request_submit(
+    *,
+    notice: Exclusion,
+    kind: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    postal_address: str = "",
+    details: str,
+    identity_note: str = "",
+    actor: Actor,
+) -> SubjectRequest:
+    """An appeal or subject access request from the person a notice names; an appeal is also
+    lodged on the notice, which takes one appeal."""
+    notice = Exclusion.objects.select_for_update().select_related("profile").get(pk=notice.pk)
+    if kind == SubjectRequestKind.APPEAL and notice.appeal_outcome:
+        raise ValidationError(
+            f"The appeal against this notice was decided on {notice.appeal_decided_on:%-d %B %Y}."
+        )
+    if kind == SubjectRequestKind.APPEAL and notice.appeal_lodged_on is not None:
+        raise ValidationError(
+            "An appeal against this notice is already waiting for a decision "
+            f"(lodged {notice.appeal_lodged_on:%-d %B %Y})."
+        )
+    received_at = timezone.now()
+    request = SubjectRequest(
+        notice=notice,
+        partnership_id=notice.profile.partnership_id,
+        kind=kind,
+        name=name,
+        email=email,
+        phone=phone,
+        postal_address=postal_address,
+        details=details,
+        identity_note=identity_note,
+        received_at=received_at,
+        due_on=subject_request_due_on(kind=kind, received_on=timezone.localdate(received_at)),
+    )
+    request.full_clean()
+    request.save()
+    if kind == SubjectRequestKind.APPEAL:
+        exclusion_appeal(notice=notice, lodged_on=timezone.localdate(received_at), actor=actor)
+    audit_record(
+        action=(
+            "subject_request.appeal"
+            if kind == SubjectRequestKind.APPEAL
+            else "subject_request.access"
+        ),
+        actor=actor,
+        partnership=notice.profile.partnership,
+        target=notice.profile,
+        detail={"notice_id": notice.pk, "request_id": request.pk, "due_on": str(request.due_on)},
+    )
+    return request
+
+
+@transaction.atomic
+def subject_request_decide(
+    *, subject_request: SubjectRequest, outcome: str, actor: Actor
+) -> SubjectRequest:
+    """An appeal upheld (the notice is withdrawn) or dismissed, through the notice's appeal; or a
+    subject access request marked answered."""
+    request = (
+        SubjectRequest.objects.select_for_update()
+        .select_related("notice__profile")
+        .get(pk=subject_request.pk)
+    )
+    if request.status != SubjectRequestStatus.OPEN:
+        raise ValidationError("This request has already been decided.")
+    notice = request.notice
+    if request.kind == SubjectRequestKind.APPEAL:
+        if outcome not in AppealOutcome.values:
+            raise ValidationError({"outcome": "Choose whether the appeal is upheld or dismissed."})
+        exclusion_appeal(
+            notice=notice,
+            lodged_on=notice.appeal_lodged_on or timezone.localdate(request.received_at),
+            outcome=outcome,
+            decided_on=timezone.localdate(),
+            actor=actor,
+        )
+        request.refresh_from_db()
+    else:
+        if outcome != ACCESS_ANSWERED:
+            raise ValidationError({"outcome": "A subject access request can only be answered."})
+        request.status = SubjectRequestStatus.DECIDED
+        request.outcome = ACCESS_ANSWERED
+        request.decided_by = actor.user
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "outcome", "decided_by", "decided_at"])
+    audit_record(
+        action="subject_request.decide",
+        actor=actor,
+        partnership=notice.profile.partnership,
+        target=notice.profile,
+        detail={"notice_id": notice.pk, "request_id": request.pk, "outcome": outcome},
+    )
+    return request
 
 
 def exclusions_lapse(today: date | None = None) -> int:

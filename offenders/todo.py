@@ -1,6 +1,6 @@
 """The offenders' part of the partnership home: today's sightings, placements and notices about to
-end, appeals to decide, the recycle bin, subject access exports to collect; new ID-sought profiles
-for police."""
+end, appeals and requests from people on notices, the recycle bin, subject access exports to
+collect; new ID-sought profiles for police."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from offenders.models import Exclusion, Sighting
+from offenders.models import Exclusion, Sighting, SubjectRequest, SubjectRequestKind
 from offenders.retention import RECYCLE_DAYS
 from offenders.selectors import (
     exports_ready_undownloaded,
@@ -19,6 +19,7 @@ from offenders.selectors import (
     profiles_id_sought_since,
     profiles_in_recycle_bin,
     sightings_today,
+    subject_requests_open,
 )
 from partnerships.models import Membership, Role
 from partnerships.todo import (
@@ -33,6 +34,11 @@ from partnerships.todo import (
 
 def _notice_text(notice: Exclusion) -> str:
     return f"{notice.get_kind_display()} for {notice.profile}"
+
+
+def _appeal_text(notice: Exclusion) -> str:
+    # The kind in lower case, never the profile's reference and name.
+    return f"Appeal against the {notice.get_kind_display().lower()} for {notice.profile}"
 
 
 @todo_source(order=40, roles=[Role.ADMIN])
@@ -70,9 +76,39 @@ def appeals_to_decide(*, membership: Membership, since: datetime) -> TodoSection
         title="Appeals waiting for a decision",
         rows=notices_appealed_undecided(partnership=membership.partnership),
         item=lambda notice: TodoItem(
-            f"Appeal against the {_notice_text(notice).lower()}",
+            _appeal_text(notice),
             reverse("offenders:notice", args=[slug, notice.pk]),
             waiting_text(notice.appeal_lodged_on) if notice.appeal_lodged_on else "",
+        ),
+    )
+
+
+def _due_text(day: date, today: date | None = None) -> str:
+    days = (day - (today or timezone.localdate())).days
+    if days < 0:
+        return f"overdue since {day:%-d %B}"
+    if days == 0:
+        return "due today"
+    return f"due in {days} day{'' if days == 1 else 's'} ({day:%-d %B})"
+
+
+def _subject_request_text(subject_request: SubjectRequest) -> str:
+    notice = subject_request.notice
+    if subject_request.kind == SubjectRequestKind.APPEAL:
+        return _appeal_text(notice)
+    return f"Subject access request from the person on {notice.profile}"
+
+
+@todo_source(order=12, roles=[Role.ADMIN])
+def subject_requests_to_answer(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Requests from people on notices",
+        rows=subject_requests_open(partnership=membership.partnership),
+        item=lambda subject_request: TodoItem(
+            _subject_request_text(subject_request),
+            reverse("offenders:subject-request", args=[slug, subject_request.pk]),
+            _due_text(subject_request.due_on),
         ),
     )
 

@@ -71,6 +71,7 @@ urlpatterns = [
     ),
     path("profiles/<int:pk>/notices/", views.NoticeIssueView.as_view(), name="notice-issue"),
     path("notices/<int:pk>/", views.NoticeView.as_view(), name="notice"),
+    path("requests/<int:pk>/", views.SubjectRequestView.as_view(), name="subject-request"),
     path("gallery/", views.CirculatedGalleryView.as_view(), name="gallery"),
     path("galleries/", views.GalleryListView.as_view(), name="galleries"),
     path("galleries/add/", views.GalleryEditView.as_view(), name="gallery-add"),

@@ -4,6 +4,7 @@ through offenders.selectors."""
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -14,14 +15,16 @@ from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_ratelimit.core import is_ratelimited
 
-from bcrp.actors import CHANGE, EXPORT, VIEW, Actor
+from bcrp.actors import CHANGE, EXPORT, VIEW, Actor, client_ip
 from bcrp.audit import audit_record
 from bcrp.forms import InvalidFormIs400, form_errors_from
+from bcrp.qr import qr_svg_data_url
 from offenders import selectors, services
 from offenders.briefing import briefing_pdf
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
@@ -34,8 +37,12 @@ from offenders.forms import (
     PhotoUploadForm,
     PlacementForm,
     ProfileForm,
+    PublicAccessForm,
+    PublicAppealForm,
     SchemeSettingsForm,
     SightingForm,
+    SubjectRequestDecideForm,
+    SubjectRequestForm,
 )
 from offenders.models import (
     Exclusion,
@@ -46,6 +53,8 @@ from offenders.models import (
     OffenderProfile,
     ProfileStatus,
     SubjectAccessExport,
+    SubjectRequest,
+    SubjectRequestKind,
 )
 from offenders.onboarding import partnership_onboard
 from offenders.retention import purge_date
@@ -582,11 +591,21 @@ class NoticeView(TenantObjectMixin[Exclusion], TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         notice = self.get_object()
+        public_url = self.request.build_absolute_uri(
+            reverse("public-notice", args=[notice.public_token])
+        )
         context.update(
             notice=notice,
             profile=notice.profile,
             appeal_form=kwargs.get("appeal_form") or AppealForm(instance=notice),
             premises_list=list(notice.premises.all()),
+            public_url=public_url,
+            public_qr=qr_svg_data_url(public_url),
+            subject_requests=(
+                list(selectors.subject_requests_of_notice(notice=notice))
+                if self.membership.role == Role.ADMIN
+                else []
+            ),
         )
         return context
 
@@ -751,3 +770,154 @@ class PartnershipOnboardView(InvalidFormIs400, FormView[PartnershipOnboardForm])
             f"way to {invitation.email}.",
         )
         return redirect("operator-partnership-new")
+
+
+# The person on a notice: its public page, reached from the address printed on it.
+
+PUBLIC_VIEWS_PER_HOUR = 30
+PUBLIC_SUBMISSIONS_PER_HOUR = 5
+
+
+def public_client_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
+class PublicNoticeView(TemplateView):
+    """A notice's public page: which partnership, what kind of notice, the premises and dates,
+    its status and appeal outcome, the privacy notice, and the person's two forms. No sign-in;
+    limited per client address. An unknown, malformed or expired token all get one 404 page."""
+
+    template_name = "public/notice.html"
+    http_method_names = ["get"]
+    notice: Exclusion
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        limited = is_ratelimited(
+            request,
+            group="public-notice-view",
+            key=public_client_key,
+            rate=f"{PUBLIC_VIEWS_PER_HOUR}/h",
+            increment=True,
+        )
+        if request.method == "POST":
+            limited = (
+                is_ratelimited(
+                    request,
+                    group="public-notice-submit",
+                    key=public_client_key,
+                    rate=f"{PUBLIC_SUBMISSIONS_PER_HOUR}/h",
+                    increment=True,
+                )
+                or limited
+            )
+        if limited:
+            # A fixed window of an hour: it has ended by this time at the latest.
+            again = timezone.localtime() + timedelta(hours=1)
+            response = render(request, "public/too_many.html", {"again": again}, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        notice = selectors.notice_by_public_token(token=kwargs["token"])
+        if notice is None:
+            return render(request, "public/notice_gone.html", status=404)
+        self.notice = notice
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        notice = self.notice
+        scheme = notice.profile.partnership
+        try:
+            privacy_url = reverse("public-privacy-notice", args=[scheme.slug])
+        except NoReverseMatch:
+            privacy_url = ""
+        context.update(
+            notice=notice,
+            scheme=scheme,
+            premises_list=[(p.name, p.postcode) for p in notice.premises.all()],
+            privacy_url=privacy_url,
+            appeal_open=notice.appeal_lodged_on is None,
+            appeal_form=kwargs.get("appeal_form") or PublicAppealForm(),
+            access_form=kwargs.get("access_form") or PublicAccessForm(),
+        )
+        return context
+
+
+class PublicRequestView(PublicNoticeView):
+    """The appeal or subject access request sent from a notice's public page."""
+
+    http_method_names = ["post"]
+    kind: str = SubjectRequestKind.APPEAL
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        appeal = self.kind == SubjectRequestKind.APPEAL
+        form: SubjectRequestForm = (
+            PublicAppealForm(request.POST) if appeal else PublicAccessForm(request.POST)
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sent = services.subject_request_submit(
+                    notice=self.notice,
+                    kind=self.kind,
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    postal_address=data["postal_address"],
+                    details=data["details"],
+                    identity_note=data.get("identity_note", ""),
+                    # The person is no user of ours, whoever's browser they borrow.
+                    actor=Actor(user=None, ip=client_ip(request)),
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                what = "appeal" if appeal else "subject access request"
+                messages.success(
+                    request,
+                    f"Your {what} was received on {timezone.localdate(sent.received_at):%-d %B %Y}."
+                    f" {self.notice.profile.partnership.name} must answer it by "
+                    f"{sent.due_on:%-d %B %Y}.",
+                )
+                return redirect("public-notice", token=token)
+        forms_shown = {"appeal_form" if appeal else "access_form": form}
+        return self.render_to_response(self.get_context_data(**forms_shown), status=400)
+
+
+class SubjectRequestView(TenantObjectMixin[SubjectRequest], TemplateView):
+    """A request from the person on a notice, and its decision: an appeal upheld or dismissed,
+    a subject access request answered."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.subject_request_for
+    action = VIEW
+    post_action = CHANGE
+    template_name = "offenders/subject_request.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        subject_request = self.get_object()
+        context.update(
+            subject_request=subject_request,
+            notice=subject_request.notice,
+            profile=subject_request.notice.profile,
+            decide_form=kwargs.get("decide_form")
+            or SubjectRequestDecideForm(kind=subject_request.kind),
+        )
+        return context
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        subject_request = self.get_object()
+        form = SubjectRequestDecideForm(request.POST, kind=subject_request.kind)
+        if form.is_valid():
+            try:
+                services.subject_request_decide(
+                    subject_request=subject_request,
+                    outcome=form.cleaned_data["outcome"],
+                    actor=self.actor,
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+        if form.errors:
+            return self.render_to_response(self.get_context_data(decide_form=form), status=400)
+        messages.success(request, "Decision recorded.")
+        return redirect("offenders:subject-request", slug=slug, pk=pk)

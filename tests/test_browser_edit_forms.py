@@ -360,6 +360,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "sharing:answer-decline": "a button, no fields",
     "sharing:link-undo": "a button, no fields",
     "sharing:link-merge": "a confirmation: which of two profiles to keep, then merge",
+    "offenders:subject-request": "a decision on a person's request, made once",
+    "public-notice-appeal": "sends an appeal from a notice's public page, never shown back",
+    "public-notice-access": "sends a subject access request, never shown back",
 }
 
 

@@ -109,8 +109,16 @@ def _records_add(
         profile = ProfileFactory(partnership=home)
         image_on(profile, admin, seed=n + 1)
         offender_services.placement_add(profile=profile, gallery=gallery, actor=Actor(user=admin))
-        offender_services.exclusion_issue(
+        notice = offender_services.exclusion_issue(
             profile=profile, kind="warning", reason="Theft", actor=Actor(user=admin)
+        )
+        offender_services.subject_request_submit(
+            notice=notice,
+            kind="access",
+            name="A Person",
+            email="person@example.net",
+            details="Everything you hold",
+            actor=Actor(user=None),
         )
         shared = ProfileFactory(partnership=partner)
         image_on(shared, partner_admin, seed=n + 50)

@@ -101,6 +101,14 @@ def world(
     notice = offender_services.exclusion_issue(
         profile=profile, kind="warning", reason="Theft", actor=Actor(user=admin_a)
     )
+    subject_request = offender_services.subject_request_submit(
+        notice=notice,
+        kind="access",
+        name="A Person",
+        email="person@example.net",
+        details="Everything you hold",
+        actor=Actor(user=None),
+    )
     export = export_request(profile=profile, request_reference="", actor=Actor(user=admin_a))
     export_build(export.pk)  # ready, so its download is reachable too
     pack = pack_request(incident=incident, actor=Actor(user=admin_a))
@@ -157,6 +165,7 @@ def world(
             peer_sought.pk,
             answer.pk,
             same_person.pk,
+            subject_request.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
