@@ -14,10 +14,12 @@ from bcrp.forms import IsoDateField, IsoDateTimeField
 from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
     BIRTH_DATE_ERRORS,
+    CHALLENGE_REASON_MAX,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_START_WINDOW,
     SIGHTING_LATEST_DELAY_DAYS,
     SIGHTING_NOTE_MAX,
+    ChallengeOutcome,
     Exclusion,
     Gallery,
     NoticeKind,
@@ -91,6 +93,7 @@ class ProfileForm(forms.ModelForm[OffenderProfile]):
             "warning_markers",
             "notes",
             "status",
+            "identification_source",
             "local_only",
         )
         widgets = {
@@ -335,3 +338,17 @@ class SightingForm(forms.Form):
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["premises"].queryset = premises_of_partnership(partnership=partnership)  # type: ignore[attr-defined]
+
+
+class ChallengeForm(forms.Form):
+    reason = forms.CharField(
+        label="What is inaccurate?",
+        max_length=CHALLENGE_REASON_MAX,
+        widget=NormalisedTextarea(attrs={"rows": 4}),
+        help_text="For example: the wrong person in the photo, a wrong name, a mistaken "
+        "identification. The profile is out of circulation until an administrator decides.",
+    )
+
+
+class ChallengeDecideForm(forms.Form):
+    outcome = forms.ChoiceField(choices=ChallengeOutcome.choices)
