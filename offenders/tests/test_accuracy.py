@@ -10,6 +10,7 @@ from django.test import Client
 
 from bcrp.actors import Actor
 from bcrp.models import AuditEvent, User
+from incidents.services import incident_link
 from offenders import services
 from offenders.models import ChallengeOutcome, Gallery, OffenderProfile, ProfileChallenge
 from partnerships.models import Partnership, Role
@@ -17,7 +18,14 @@ from partnerships.services import partnership_settings_change
 from sharing import services as sharing_services
 from sharing.models import ProfileGroupPermission
 from sharing.permissions import drift_check
-from tests.factories import GalleryFactory, ProfileFactory, api_token_for, person_in
+from tests.factories import (
+    GalleryFactory,
+    ProfileFactory,
+    api_token_for,
+    incident_reported,
+    membership_of,
+    person_in,
+)
 from tests.fixtures import api_client_for, client_for
 
 
@@ -285,3 +293,14 @@ def test_the_setting_is_on_the_scheme_settings_page(admin_a: User) -> None:
 def test_anonymous_cannot_challenge(shared: OffenderProfile) -> None:
     response = Client().post(f"/p/alpha/profiles/{shared.pk}/challenge/", {"reason": "x"})
     assert response.status_code == 302 and not ProfileChallenge.objects.exists()
+
+
+def test_an_incident_says_how_its_identified_offender_was_identified(
+    partnership_a: Partnership, admin_a: User, member_a: User, police_a: User
+) -> None:
+    incident = incident_reported(membership_of(member_a, partnership_a))
+    profile = ProfileFactory(partnership=partnership_a, identification_source="police")
+    incident_link(incident=incident, profile=profile, actor=Actor(user=admin_a))
+    for user in (admin_a, police_a):
+        page = client_for(user).get(f"/p/alpha/incidents/{incident.pk}/").content.decode()
+        assert "(Identified (confirmed by an administrator); police confirmed)" in page
