@@ -115,6 +115,18 @@ PHRASES: dict[str, Phrase] = {
     "placement.change": Phrase("changed how long {object} stays in a gallery", "a profile"),
     "placement.add": Phrase("placed {object} in a gallery", "a profile"),
     "placement.remove": Phrase("took {object} out of a gallery", "a profile"),
+    "placement.approve": Phrase(
+        "approved the circulation of {object} to members, as second administrator", "a profile"
+    ),
+    "challenge.raise": Phrase(
+        "challenged {object} as inaccurate, taking it out of circulation", "a profile"
+    ),
+    "challenge.upheld": Phrase(
+        "upheld a challenge of {object}: it stays out until corrected", "a profile"
+    ),
+    "challenge.rejected": Phrase(
+        "rejected a challenge of {object}, returning it to circulation", "a profile"
+    ),
     "premises.change": Phrase("changed the premises {object}", "premises"),
     "premises.create": Phrase("added the premises {object}", "premises"),
     "profile.archive_retention": Phrase(

@@ -15,12 +15,14 @@ from bcrp.widgets import NormalisedTextarea
 from offenders.models import (
     ACCESS_ANSWERED,
     BIRTH_DATE_ERRORS,
+    CHALLENGE_REASON_MAX,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_START_WINDOW,
     SIGHTING_LATEST_DELAY_DAYS,
     SIGHTING_NOTE_MAX,
     SUBJECT_REQUEST_TEXT_MAX,
     AppealOutcome,
+    ChallengeOutcome,
     Exclusion,
     Gallery,
     NoticeKind,
@@ -95,6 +97,7 @@ class ProfileForm(forms.ModelForm[OffenderProfile]):
             "warning_markers",
             "notes",
             "status",
+            "identification_source",
             "local_only",
         )
         widgets = {
@@ -408,3 +411,17 @@ class SubjectRequestDecideForm(forms.Form):
             outcome.choices = AppealOutcome.choices
         else:
             outcome.choices = [(ACCESS_ANSWERED, "Answered")]
+
+
+class ChallengeForm(forms.Form):
+    reason = forms.CharField(
+        label="What is inaccurate?",
+        max_length=CHALLENGE_REASON_MAX,
+        widget=NormalisedTextarea(attrs={"rows": 4}),
+        help_text="For example: the wrong person in the photo, a wrong name, a mistaken "
+        "identification. The profile is out of circulation until an administrator decides.",
+    )
+
+
+class ChallengeDecideForm(forms.Form):
+    outcome = forms.ChoiceField(choices=ChallengeOutcome.choices)

@@ -224,6 +224,11 @@ def profile_merge(
     kept, merged = profiles[kept_id], profiles[merged_id]
     if {kept.partnership_id, merged.partnership_id} != {partnership.pk}:
         raise ValidationError(NOT_MERGEABLE)
+    if kept.under_challenge or merged.under_challenge:
+        # A merge would carry the disputed facts into the kept profile, or delete the challenge.
+        raise ValidationError(
+            "A profile challenged as inaccurate is decided and corrected before it is merged."
+        )
     first, second = ordered(kept_id, merged_id)
     if not ProfileLink.objects.filter(first_id=first, second_id=second).exists():
         raise ValidationError(

@@ -88,6 +88,15 @@ class ProfileStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class IdentificationSource(models.TextChoices):
+    """How the person on a profile was identified: the weight a reader may give the name."""
+
+    ID_SEEN = "id_seen", "ID seen"
+    POLICE = "police", "Police confirmed"
+    STAFF = "staff", "Known to staff"
+    CCTV = "cctv", "CCTV likeness"
+
+
 class OffenderProfile(models.Model):
     """A person a partnership holds intelligence on. Owned by exactly one partnership."""
 
@@ -146,6 +155,19 @@ class OffenderProfile(models.Model):
     )
     local_only = models.BooleanField(
         "local only", default=False, help_text="Never shared with other partnerships."
+    )
+    identification_source = models.CharField(
+        "identified by",
+        max_length=10,
+        choices=IdentificationSource.choices,
+        blank=True,
+        help_text="How the person was identified.",
+    )
+    # Set with a challenge of accuracy and cleared when it is rejected; an upheld challenge keeps
+    # it until an administrator corrects the profile. Shareable, circulated and candidate rules
+    # all read it, so the profile leaves circulation in the challenge's own transaction.
+    under_challenge = models.BooleanField(
+        "out of circulation: accuracy challenged", default=False, editable=False
     )
     created_at = models.DateTimeField("added", default=timezone.now, db_index=True)
     updated_at = models.DateTimeField("changed", auto_now=True)
@@ -293,6 +315,18 @@ class GalleryPlacement(models.Model):
         related_name="+",
         verbose_name="added by",
     )
+    # Under the partnership's two-person rule a placement in a gallery members see waits here,
+    # unseen by members, until a second administrator approves it.
+    awaiting_approval = models.BooleanField("awaiting a second administrator", default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="approved by",
+    )
+    approved_at = models.DateTimeField("approved", null=True, blank=True)
 
     class Meta:
         verbose_name = "gallery placement"
@@ -681,3 +715,67 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile.reference} seen {timezone.localtime(self.seen_at):%-d %B %H:%M}"
+
+
+CHALLENGE_REASON_MAX = 2000
+
+
+class ChallengeOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld (the profile stays out until corrected)"
+    REJECTED = "rejected", "Rejected (the profile returns to circulation)"
+
+
+class ProfileChallenge(models.Model):
+    """Someone in the partnership says a profile is inaccurate; until an administrator decides,
+    the profile is out of circulation (members, peers and their candidates never see it)."""
+
+    profile = models.ForeignKey(
+        OffenderProfile,
+        on_delete=models.CASCADE,
+        related_name="challenges",
+        verbose_name="profile",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="raised by",
+    )
+    reason = models.TextField("why it is inaccurate", max_length=CHALLENGE_REASON_MAX)
+    raised_at = models.DateTimeField("raised", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="decided by",
+    )
+    decided_at = models.DateTimeField("decided", null=True, blank=True)
+    outcome = models.CharField(
+        "outcome", max_length=10, choices=ChallengeOutcome.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = "challenge of accuracy"
+        verbose_name_plural = "challenges of accuracy"
+        ordering = ("-raised_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=Q(decided_at__isnull=True),
+                name="challenge_one_open_per_profile",
+                violation_error_message="This profile is already under challenge.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, outcome="")
+                | (Q(decided_at__isnull=False) & ~Q(outcome="")),
+                name="challenge_decided_with_outcome",
+                violation_error_message="A decided challenge has an outcome, an open one none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Challenge of {self.profile.reference}"

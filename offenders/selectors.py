@@ -1,9 +1,9 @@
 """Reads of profiles, galleries and images: the one place that decides who sees what.
 
 A partnership's administrators and police see all of its profiles; its members see only the
-circulated ones (in a gallery members may see, placement not expired, not archived, not under
-18) and only through the member gallery. Profiles of other partnerships are never visible here
-without a sharing agreement.
+circulated ones (in a gallery members may see, placement not expired nor awaiting a second
+administrator, not archived, not under 18, not under challenge) and only through the member
+gallery. Profiles of other partnerships are never visible here without a sharing agreement.
 
 Names: `<noun>_for(*, membership, pk|token, action)` is the one record a person acts on, or None:
 peers may view a shared profile, only the owning partnership's administrators change or export
@@ -37,6 +37,7 @@ from offenders.models import (
     NoticeStatus,
     OffenderImage,
     OffenderProfile,
+    ProfileChallenge,
     ProfileStatus,
     Sighting,
     SubjectAccessExport,
@@ -71,10 +72,12 @@ def circulated_q(*, partnership: Partnership, today: date | None = None) -> Q:
             gallery__partnership=partnership,
             gallery__members_may_see=True,
             expires_on__gte=today,
+            awaiting_approval=False,
         )
     )
     return (
         Q(partnership=partnership, status__in=[ProfileStatus.KNOWN, ProfileStatus.ID_SOUGHT])
+        & Q(under_challenge=False)
         & Q(in_visible_gallery)
         & ~juvenile_q(today=today)
     )
@@ -82,7 +85,12 @@ def circulated_q(*, partnership: Partnership, today: date | None = None) -> Q:
 
 def shareable_q(*, today: date | None = None) -> Q:
     """Profiles that may leave their partnership under a sharing agreement."""
-    return ~Q(status=ProfileStatus.ARCHIVED) & Q(local_only=False) & ~juvenile_q(today=today)
+    return (
+        ~Q(status=ProfileStatus.ARCHIVED)
+        & Q(local_only=False)
+        & Q(under_challenge=False)
+        & ~juvenile_q(today=today)
+    )
 
 
 def view_permission_id() -> int:
@@ -206,7 +214,9 @@ def profiles_circulated(
     profiles = OffenderProfile.objects.filter(circulated_q(partnership=membership.partnership))
     if gallery is not None:
         profiles = profiles.filter(
-            placements__gallery=gallery, placements__expires_on__gte=timezone.localdate()
+            placements__gallery=gallery,
+            placements__expires_on__gte=timezone.localdate(),
+            placements__awaiting_approval=False,
         )
     return (
         profiles.only(
@@ -408,7 +418,8 @@ def placements_circulated(
     *, partnership: Partnership, gallery: Gallery, today: date | None = None
 ) -> QuerySet[GalleryPlacement]:
     """The places in a gallery that members see: the gallery circulated to them, the placement
-    not expired, the profile circulated (never archived, never under 18)."""
+    not expired nor awaiting approval, the profile circulated (never archived, never under 18,
+    never under challenge)."""
     today = today or timezone.localdate()
     circulated = OffenderProfile.objects.filter(circulated_q(partnership=partnership, today=today))
     return (
@@ -417,6 +428,7 @@ def placements_circulated(
             gallery__partnership=partnership,
             gallery__members_may_see=True,
             expires_on__gte=today,
+            awaiting_approval=False,
             profile__in=circulated,
         )
         .select_related("profile")
@@ -787,4 +799,64 @@ def sightings_today(*, membership: Membership, today: date | None = None) -> Que
         sightings_visible(membership=membership)
         .filter(seen_at__date=today)
         .order_by("-possible_breach", "-seen_at", "-id")
+    )
+
+
+def challenge_for(*, membership: Membership, pk: int, action: Action) -> ProfileChallenge | None:
+    """A challenge of one of this partnership's own profiles, under the same rule as the
+    profile (challenges are never shared: a peer never learns of one)."""
+    return (
+        ProfileChallenge.objects.select_related("profile__partnership")
+        .filter(
+            pk=pk,
+            profile__partnership=membership.partnership,
+            profile__in=profiles_for_action(membership=membership, action=action),
+        )
+        .first()
+    )
+
+
+def challenge_latest_of(*, profile: OffenderProfile) -> ProfileChallenge | None:
+    """The challenge that keeps a profile out of circulation (open, or upheld and not yet
+    corrected), for the banner on its page; None while the profile is in circulation."""
+    if not profile.under_challenge:
+        return None
+    return (
+        ProfileChallenge.objects.select_related("raised_by", "decided_by")
+        .filter(profile=profile)
+        .order_by("-raised_at", "-id")
+        .first()
+    )
+
+
+def challenges_open(*, partnership: Partnership) -> QuerySet[ProfileChallenge]:
+    """Challenges waiting for an administrator's decision, the longest waiting first."""
+    return _with_total(
+        ProfileChallenge.objects.select_related("profile")
+        .filter(profile__partnership=partnership, decided_at=None)
+        .order_by("raised_at", "pk")
+    )
+
+
+def placements_awaiting_approval(*, membership: Membership) -> QuerySet[GalleryPlacement]:
+    """Placements in galleries members see that wait for a second administrator: those this
+    person did not place themselves, the longest waiting first."""
+    return _with_total(
+        GalleryPlacement.objects.select_related("profile", "gallery")
+        .filter(profile__partnership=membership.partnership, awaiting_approval=True)
+        .exclude(added_by=membership.user_id)
+        .order_by("added_at", "pk")
+    )
+
+
+def profile_to_challenge_for(
+    *, membership: Membership, pk: int, action: Action
+) -> OffenderProfile | None:
+    """A profile this person may challenge as inaccurate: one of their own partnership's that
+    they see (a member, only a circulated one). A peer's profile is its owner's to correct."""
+    return (
+        profiles_for_action(membership=membership, action=action)
+        .filter(pk=pk, partnership=membership.partnership)
+        .only("id", "reference", "first_name", "last_name", "partnership_id", "under_challenge")
+        .first()
     )

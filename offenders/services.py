@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,10 +21,12 @@ from bcrp.queue import enqueue_on_commit
 from offenders.models import (
     ACCESS_ANSWERED,
     BIRTH_DATE_ERRORS,
+    CHALLENGE_REASON_MAX,
     MAX_IMAGES_PER_PROFILE,
     NOTICE_SERVED_AHEAD_DAYS,
     SIGHTING_LATEST_DELAY_DAYS,
     AppealOutcome,
+    ChallengeOutcome,
     Exclusion,
     Gallery,
     GalleryPlacement,
@@ -32,6 +34,7 @@ from offenders.models import (
     NoticeStatus,
     OffenderImage,
     OffenderProfile,
+    ProfileChallenge,
     ProfileStatus,
     Sighting,
     SubjectRequest,
@@ -65,6 +68,7 @@ PROFILE_FIELDS = (
     "notes",
     "status",
     "local_only",
+    "identification_source",
 )
 
 
@@ -139,8 +143,16 @@ def profile_update(
     partnerships_lock([profile.partnership_id])
     # The instance was read before the lock: another administrator may have archived the
     # profile or changed it since, and saving stale fields would undo that.
-    profile.refresh_from_db(fields=[*PROFILE_FIELDS, "archived_at"])
+    profile.refresh_from_db(fields=[*PROFILE_FIELDS, "archived_at", "under_challenge"])
     changed = _apply(profile, fields)
+    if (
+        changed
+        and profile.under_challenge
+        and not ProfileChallenge.objects.filter(profile=profile, decided_at=None).exists()
+    ):
+        # The correction an upheld challenge asked for: the profile returns to circulation.
+        profile.under_challenge = False
+        changed.append("under_challenge")
     profile.last_activity_at = timezone.now()
     profile.save()
     profiles_sync([profile.pk])
@@ -173,7 +185,13 @@ def gallery_save(*, partnership: Partnership, gallery: Gallery, actor: Actor) ->
     created = gallery.pk is None
     gallery.partnership = partnership
     gallery.full_clean()
+    was_circulated = (
+        not created and Gallery.objects.filter(pk=gallery.pk, members_may_see=True).exists()
+    )
     gallery.save()
+    if gallery.members_may_see and not was_circulated and _second_approval_required(partnership):
+        # Opening a gallery to members circulates everyone in it: each waits for approval.
+        gallery.placements.update(awaiting_approval=True, approved_by=None, approved_at=None)
     audit_record(
         action="gallery.create" if created else "gallery.change",
         actor=actor,
@@ -204,6 +222,12 @@ def placement_add(
         gallery=gallery,
         profile=profile,
         defaults={"expires_on": expires_on, "added_by": actor.user},
+        create_defaults={
+            "expires_on": expires_on,
+            "added_by": actor.user,
+            "awaiting_approval": gallery.members_may_see
+            and _second_approval_required(profile.partnership),
+        },
     )
     OffenderProfile.objects.filter(pk=profile.pk).update(last_activity_at=timezone.now())
     audit_record(
@@ -211,9 +235,43 @@ def placement_add(
         actor=actor,
         partnership=profile.partnership,
         target=profile,
-        detail={"gallery_id": gallery.pk, "expires_on": expires_on.isoformat()},
+        detail={
+            "gallery_id": gallery.pk,
+            "expires_on": expires_on.isoformat(),
+            "awaiting_approval": placement.awaiting_approval,
+        },
     )
     return placement
+
+
+def _second_approval_required(partnership: Partnership) -> bool:
+    # Read now, not from the instance the page loaded: the setting may have just been switched.
+    return Partnership.objects.filter(pk=partnership.pk, second_approval_to_circulate=True).exists()
+
+
+@transaction.atomic
+def placement_approve(*, placement: GalleryPlacement, actor: Actor) -> GalleryPlacement:
+    """A second administrator lets a placement awaiting approval reach members."""
+    locked = GalleryPlacement.objects.select_for_update().get(pk=placement.pk)
+    if not locked.awaiting_approval:
+        raise ValidationError("This placement is not waiting for approval.")
+    if actor.user is None or locked.added_by_id == actor.user.pk:
+        raise PermissionDenied(
+            "You placed this profile in the gallery: another administrator must approve it "
+            "before members see it."
+        )
+    locked.awaiting_approval = False
+    locked.approved_by = actor.user
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["awaiting_approval", "approved_by", "approved_at"])
+    audit_record(
+        action="placement.approve",
+        actor=actor,
+        partnership=placement.profile.partnership,
+        target=placement.profile,
+        detail={"gallery_id": locked.gallery_id, "placed_by": locked.added_by_id},
+    )
+    return locked
 
 
 @transaction.atomic
@@ -693,3 +751,68 @@ def sighting_record(
         detail={"sighting_id": sighting.pk, "possible_breach": sighting.possible_breach},
     )
     return sighting
+
+
+@transaction.atomic
+def challenge_raise(*, profile: OffenderProfile, reason: str, actor: Actor) -> ProfileChallenge:
+    """Someone in the owning partnership says the profile is inaccurate: it leaves circulation
+    (members, peers, peers' candidates) in this transaction, until an administrator decides."""
+    # The sharing lock, as for every write that changes who sees a profile: a consent accepted
+    # at the same moment must compute its rows from a world with the challenge or without it.
+    partnerships_lock([profile.partnership_id])
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say what is inaccurate, so an administrator can check."})
+    if "\x00" in reason:
+        raise ValidationError({"reason": "The reason contains a character that cannot be stored."})
+    if len(reason) > CHALLENGE_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {CHALLENGE_REASON_MAX} characters or fewer."}
+        )
+    if ProfileChallenge.objects.filter(profile=profile, decided_at=None).exists():
+        raise ValidationError(
+            {"reason": "This profile is already challenged: an administrator will decide."}
+        )
+    challenge = ProfileChallenge.objects.create(
+        profile=profile, raised_by=actor.user, reason=reason
+    )
+    OffenderProfile.objects.filter(pk=profile.pk).update(under_challenge=True)
+    profile.under_challenge = True
+    profiles_sync([profile.pk])
+    audit_record(
+        action="challenge.raise",
+        actor=actor,
+        partnership=profile.partnership,
+        target=profile,
+        detail={"challenge_id": challenge.pk},
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_decide(
+    *, challenge: ProfileChallenge, outcome: str, actor: Actor
+) -> ProfileChallenge:
+    """An administrator decides: rejected, the profile returns to circulation now; upheld, it
+    stays out until an administrator corrects it (profile_update) or archives it."""
+    if outcome not in ChallengeOutcome.values:
+        raise ValidationError({"outcome": "Choose whether the challenge is upheld or rejected."})
+    partnerships_lock([challenge.profile.partnership_id])
+    locked = ProfileChallenge.objects.select_for_update().get(pk=challenge.pk)
+    if locked.decided_at is not None:
+        raise ValidationError("This challenge has already been decided.")
+    locked.outcome = outcome
+    locked.decided_by = actor.user
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["outcome", "decided_by", "decided_at"])
+    if outcome == ChallengeOutcome.REJECTED:
+        OffenderProfile.objects.filter(pk=locked.profile_id).update(under_challenge=False)
+        profiles_sync([locked.profile_id])
+    audit_record(
+        action=f"challenge.{outcome}",
+        actor=actor,
+        partnership=challenge.profile.partnership,
+        target=challenge.profile,
+        detail={"challenge_id": locked.pk},
+    )
+    return locked

@@ -12,9 +12,11 @@ from django.utils import timezone
 from offenders.models import Exclusion, Sighting, SubjectRequest, SubjectRequestKind
 from offenders.retention import RECYCLE_DAYS
 from offenders.selectors import (
+    challenges_open,
     exports_ready_undownloaded,
     notices_appealed_undecided,
     notices_ending,
+    placements_awaiting_approval,
     placements_ending,
     profiles_id_sought_since,
     profiles_in_recycle_bin,
@@ -181,5 +183,33 @@ def sightings_seen_today(*, membership: Membership, since: datetime) -> TodoSect
             reverse("offenders:profile", args=[slug, sighting.profile_id]),
             f"{timezone.localtime(sighting.seen_at):%H:%M}"
             + (f" by {sighting.reported_by}" if sighting.reported_by is not None else ""),
+        ),
+    )
+
+
+@todo_source(order=12, roles=[Role.ADMIN])
+def challenges_to_decide(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Profiles challenged as inaccurate (out of circulation until decided)",
+        rows=challenges_open(partnership=membership.partnership),
+        item=lambda challenge: TodoItem(
+            f"{challenge.profile}",
+            reverse("offenders:profile", args=[slug, challenge.profile_id]),
+            waiting_text(challenge.raised_at),
+        ),
+    )
+
+
+@todo_source(order=14, roles=[Role.ADMIN])
+def placements_to_approve(*, membership: Membership, since: datetime) -> TodoSection | None:
+    slug = membership.partnership.slug
+    return todo_section(
+        title="Placements waiting for your approval before members see them",
+        rows=placements_awaiting_approval(membership=membership),
+        item=lambda placement: TodoItem(
+            f"{placement.profile} in {placement.gallery.name}",
+            reverse("offenders:profile", args=[slug, placement.profile_id]),
+            waiting_text(placement.added_at),
         ),
     )

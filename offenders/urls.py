@@ -82,4 +82,19 @@ urlpatterns = [
         views.GalleryBriefingView.as_view(),
         name="gallery-briefing",
     ),
+    path(
+        "profiles/<int:pk>/challenge/",
+        views.ChallengeRaiseView.as_view(),
+        name="profile-challenge",
+    ),
+    path(
+        "challenges/<int:pk>/decide/",
+        views.ChallengeDecideView.as_view(),
+        name="challenge-decide",
+    ),
+    path(
+        "placements/<int:pk>/approve/",
+        views.PlacementApproveView.as_view(),
+        name="placement-approve",
+    ),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
@@ -30,6 +30,8 @@ from offenders.briefing import briefing_pdf
 from offenders.exports import EXPORT_KEEP_DAYS, export_read, export_request
 from offenders.forms import (
     AppealForm,
+    ChallengeDecideForm,
+    ChallengeForm,
     ExportRequestForm,
     GalleryForm,
     NoticeForm,
@@ -51,6 +53,7 @@ from offenders.models import (
     GalleryPlacement,
     OffenderImage,
     OffenderProfile,
+    ProfileChallenge,
     ProfileStatus,
     SubjectAccessExport,
     SubjectRequest,
@@ -221,6 +224,10 @@ class ProfileDetailView(ProfileMixin, TemplateView):
             sightings=selectors.sightings_of_profile(membership=self.membership, profile=profile)[
                 :SIGHTINGS_SHOWN
             ],
+            own=profile.partnership_id == self.partnership.pk,
+            challenge=selectors.challenge_latest_of(profile=profile)
+            if profile.partnership_id == self.partnership.pk
+            else None,
         )
         return context
 
@@ -921,3 +928,93 @@ class SubjectRequestView(TenantObjectMixin[SubjectRequest], TemplateView):
             return self.render_to_response(self.get_context_data(decide_form=form), status=400)
         messages.success(request, "Decision recorded.")
         return redirect("offenders:subject-request", slug=slug, pk=pk)
+
+
+class ChallengeRaiseView(
+    TenantObjectMixin[OffenderProfile], InvalidFormIs400, FormView[ChallengeForm]
+):
+    """Anyone in the partnership challenges one of its own profiles as inaccurate; the profile
+    leaves circulation at once, until an administrator decides."""
+
+    allowed_roles = ALL_ROLES
+    object_selector = selectors.profile_to_challenge_for
+    action = VIEW
+    template_name = "offenders/challenge_form.html"
+    form_class = ChallengeForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(profile=self.get_object(), **kwargs)
+
+    def form_valid(self, form: ChallengeForm) -> HttpResponse:
+        profile = self.get_object()
+        try:
+            services.challenge_raise(
+                profile=profile, reason=form.cleaned_data["reason"], actor=self.actor
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Thank you: {profile.reference} is out of circulation until an administrator decides.",
+        )
+        if self.membership.role == Role.MEMBER:
+            return redirect("offenders:gallery", slug=self.partnership.slug)
+        return redirect("offenders:profile", slug=self.partnership.slug, pk=profile.pk)
+
+
+def _refused(view: PartnershipMixin, profile_id: int, message: str, status: int) -> HttpResponse:
+    return render(
+        view.request,
+        "offenders/refused.html",
+        {"partnership": view.partnership, "profile_id": profile_id, "message": message},
+        status=status,
+    )
+
+
+class ChallengeDecideView(TenantObjectMixin[ProfileChallenge], View):
+    """An administrator upholds or rejects a challenge (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.challenge_for
+    action = CHANGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        challenge = self.get_object()
+        form = ChallengeDecideForm(request.POST)
+        if not form.is_valid():
+            return _refused(
+                self,
+                challenge.profile_id,
+                "Choose whether the challenge is upheld or rejected.",
+                400,
+            )
+        try:
+            decided = services.challenge_decide(
+                challenge=challenge, outcome=form.cleaned_data["outcome"], actor=self.actor
+            )
+        except ValidationError as error:
+            return _refused(self, challenge.profile_id, " ".join(error.messages), 400)
+        messages.success(request, f"Challenge {decided.get_outcome_display().lower()}.")
+        return redirect("offenders:profile", slug=slug, pk=challenge.profile_id)
+
+
+class PlacementApproveView(TenantObjectMixin[GalleryPlacement], View):
+    """A second administrator approves a placement in a gallery members see (POST only)."""
+
+    allowed_roles = ADMIN_ONLY
+    object_selector = selectors.placement_for
+    action = CHANGE
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        placement = self.get_object()
+        try:
+            services.placement_approve(placement=placement, actor=self.actor)
+        except PermissionDenied as error:
+            return _refused(self, placement.profile_id, str(error), 403)
+        except ValidationError as error:
+            return _refused(self, placement.profile_id, " ".join(error.messages), 400)
+        messages.success(request, f"Approved: members now see it in {placement.gallery}.")
+        return redirect("offenders:profile", slug=slug, pk=placement.profile_id)

@@ -90,6 +90,14 @@ class Partnership(models.Model):
             "Special-category data (UK GDPR Art. 9): off unless the scheme has a lawful basis."
         ),
     )
+    second_approval_to_circulate = models.BooleanField(
+        "a second administrator approves circulation",
+        default=False,
+        help_text=(
+            "A profile placed in a gallery members see waits, unseen by members, until another "
+            "administrator approves it."
+        ),
+    )
     admin_group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="partnership_as_admins", editable=False
     )

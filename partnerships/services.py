@@ -421,6 +421,7 @@ PARTNERSHIP_SETTINGS = (
     "retention_months",
     "records_perceived_ethnicity",
     "member_session_hours",
+    "second_approval_to_circulate",
 )
 
 

@@ -2,7 +2,8 @@
 
 The rule (DESIGN.md): a partnership's administrators and police see all of its own profiles;
 they see a profile owned by another partnership B exactly when both consents A->B and B->A are
-active and the profile is shareable (not archived, not local only, not under 18 today).
+active and the profile is shareable (not archived, not local only, not under challenge of its
+accuracy, not under 18 today).
 
 Every function here runs inside the caller's transaction, so the rows change in the same commit
 as the consent or profile they follow.
@@ -44,7 +45,7 @@ VIEW_PERMISSION_SQL = """
 
 # coalesce: an unknown date of birth or age must not turn the whole test into NULL.
 SHAREABLE_SQL = """
-    p.status <> 'archived' AND NOT p.local_only
+    p.status <> 'archived' AND NOT p.local_only AND NOT p.under_challenge
     AND NOT coalesce(p.date_of_birth > %(adult_cutoff)s, FALSE)
     AND NOT (p.date_of_birth IS NULL AND coalesce(p.age_min < %(adult_age)s, FALSE))
 """

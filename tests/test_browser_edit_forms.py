@@ -78,6 +78,7 @@ def full_profile(world: World) -> OffenderProfile:
             "notes": "Usually with a grey lurcher.\nKnown to the Elm Road team.",
             "status": "id_sought",
             "local_only": True,
+            "identification_source": "police",
         },
         actor=Actor(user=world.admin),
     )
@@ -206,6 +207,7 @@ def full_settings(world: World) -> Partnership:
             "escalate_repeat_warnings": False,
             "retention_months": 36,
             "member_session_hours": 8,
+            "second_approval_to_circulate": True,
         },
         actor=Actor(user=world.admin),
     )
@@ -363,6 +365,9 @@ NOT_EDIT_FORMS: dict[str, str] = {
     "offenders:subject-request": "a decision on a person's request, made once",
     "public-notice-appeal": "sends an appeal from a notice's public page, never shown back",
     "public-notice-access": "sends a subject access request, never shown back",
+    "offenders:profile-challenge": "challenges a profile as inaccurate: a new challenge",
+    "offenders:challenge-decide": "two buttons (uphold, reject), no fields",
+    "offenders:placement-approve": "a button, no fields",
 }
 
 

@@ -149,6 +149,11 @@ def world(
         other_id=ProfileFactory(partnership=partnership_a).pk,
         actor=Actor(user=admin_a),
     )
+    challenge = offender_services.challenge_raise(
+        profile=ProfileFactory(partnership=partnership_a),
+        reason="Not the person in the photo",
+        actor=Actor(user=member_a),
+    )
     return {
         "pk": [
             business.pk,
@@ -166,6 +171,7 @@ def world(
             answer.pk,
             same_person.pk,
             subject_request.pk,
+            challenge.pk,
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],

@@ -1,5 +1,6 @@
-"""Property test: random histories of consents, profiles, memberships, same-person links and
-answers to ID-sought profiles never break the rule, nor show a candidate it forbids.
+"""Property test: random histories of consents, profiles, memberships, same-person links,
+answers to ID-sought profiles and challenges of accuracy never break the rule, nor show a
+candidate it forbids.
 
 After every step, for every partnership and for its administrators and police, the Dataview
 equals the sharing rule computed here in plain Python from the models, the drift check finds
@@ -34,7 +35,7 @@ from hypothesis.stateful import (
 from bcrp.actors import Actor
 from bcrp.models import User
 from offenders import services as offender_services
-from offenders.models import OffenderProfile, ProfileStatus
+from offenders.models import ChallengeOutcome, OffenderProfile, ProfileChallenge, ProfileStatus
 from partnerships import services as partnership_services
 from partnerships.models import Membership, Partnership, Role
 from sharing import answers, links, services
@@ -62,6 +63,7 @@ def shareable(profile: OffenderProfile) -> bool:
     return (
         profile.status != ProfileStatus.ARCHIVED
         and not profile.local_only
+        and not profile.under_challenge
         and not profile.is_juvenile()
     )
 
@@ -299,6 +301,31 @@ class SharingMachine(RuleBasedStateMachine):
                 answer_id=data.draw(st.sampled_from(given)).pk,
                 confirm=confirm,
                 actor=Actor(user=self.admins[by]),
+            )
+
+    @precondition(lambda self: self.profiles)
+    @rule(data=st.data(), police=st.booleans())
+    def challenge(self, data: st.DataObject, police: bool) -> None:
+        """Someone in the owning partnership challenges a profile as inaccurate (refused while
+        one is open)."""
+        profile = data.draw(st.sampled_from(self.profiles))
+        owner = self._owner(profile)
+        self._try(
+            offender_services.challenge_raise,
+            profile=profile,
+            reason="Not this person",
+            actor=Actor(user=(self.police if police else self.admins)[owner]),
+        )
+
+    @rule(data=st.data(), outcome=st.sampled_from(ChallengeOutcome.values))
+    def decide_challenge(self, data: st.DataObject, outcome: str) -> None:
+        open_ = list(ProfileChallenge.objects.filter(decided_at=None).order_by("pk"))
+        if open_:
+            challenge = data.draw(st.sampled_from(open_))
+            offender_services.challenge_decide(
+                challenge=challenge,
+                outcome=outcome,
+                actor=Actor(user=self.admins[self._owner(challenge.profile)]),
             )
 
     def _owner(self, profile: OffenderProfile) -> int:
