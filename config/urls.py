@@ -52,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("account/", include("partnerships.account_urls")),
     path("admin/", admin.site.urls),
+    path("privacy/", include("sharing.public_urls")),
     path(
         "operator/partnerships/new/",
         offender_views.PartnershipOnboardView.as_view(),

@@ -66,6 +66,8 @@ LIST_ROUTES = (
     "audit.csv",
     "intelligence/travelling/",
     "intelligence/candidates/",
+    "documents/",
+    "documents/settings/",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

@@ -25,6 +25,7 @@ from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
 from sharing.answers import answer_give
+from sharing.documents import documents_refresh
 from sharing.links import link_make
 from sharing.services import consent_accept, consent_request
 from tests.factories import (
@@ -141,6 +142,8 @@ def world(
         other_id=ProfileFactory(partnership=partnership_a).pk,
         actor=Actor(user=admin_a),
     )
+    # Alpha's documents, the last its agreement with Charlie (police may read that one).
+    agreement_document = documents_refresh(partnership_a)[-1]
     return {
         "pk": [
             business.pk,
@@ -160,6 +163,7 @@ def world(
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
+        "document": [agreement_document.pk],
     }
 
 
