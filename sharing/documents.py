@@ -274,8 +274,8 @@ def privacy_notice_short(live: LiveConfiguration) -> Content:
         ),
         _section(
             "What",
-            ", ".join(item.lower() for item in data_items(p)) + "; photographs, "
-            "notices, incident reports and sightings.",
+            ", ".join(data_items(p)[:1] + [item.lower() for item in data_items(p)[1:]])
+            + "; photographs, notices, incident reports and sightings.",
         ),
         _section(
             "Who sees it",
