@@ -112,6 +112,7 @@ PHRASES: dict[str, Phrase] = {
     "pack.request": Phrase("asked for an evidence pack of {object}", "an incident"),
     "partnership.create": Phrase("created the partnership {object}", "a partnership"),
     "partnership.settings_change": Phrase("changed the scheme's settings"),
+    "documents.settings_change": Phrase("changed what the scheme's documents say"),
     "placement.change": Phrase("changed how long {object} stays in a gallery", "a profile"),
     "placement.add": Phrase("placed {object} in a gallery", "a profile"),
     "placement.remove": Phrase("took {object} out of a gallery", "a profile"),

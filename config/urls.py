@@ -64,6 +64,7 @@ urlpatterns = [
         offender_views.PublicRequestView.as_view(kind="access"),
         name="public-notice-access",
     ),
+    path("privacy/", include("sharing.public_urls")),
     path(
         "operator/partnerships/new/",
         offender_views.PartnershipOnboardView.as_view(),

@@ -49,6 +49,7 @@ from photos.images import image_prepare
 from photos.services import photo_files_delete_unused, thumbnail_process
 from sharing.candidates import match_keys_refresh
 from sharing.permissions import profiles_sync
+from sharing.services import documents_refresh_queue
 
 PROFILE_FIELDS = (
     "first_name",
@@ -198,6 +199,7 @@ def gallery_save(*, partnership: Partnership, gallery: Gallery, actor: Actor) ->
         partnership=partnership,
         target=gallery,
     )
+    documents_refresh_queue(partnership)
     return gallery
 
 

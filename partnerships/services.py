@@ -461,4 +461,6 @@ def partnership_settings_change(
             target=partnership,
             detail=changes,
         )
+        # The scheme's data protection documents are written from these settings.
+        enqueue_on_commit("sharing.documents.documents_refresh_task", partnership.pk)
     return changes

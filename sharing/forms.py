@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from bcrp.widgets import NormalisedTextarea
+from sharing.models import SchemeDocumentSettings
 
 
 class AgreementReferenceForm(forms.Form):
@@ -39,3 +40,16 @@ class CandidateDecisionForm(forms.Form):
     profile = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     other = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     decision = forms.ChoiceField(choices=[(SAME, "Same person"), (NOT_SAME, "Not the same")])
+
+
+class DocumentSettingsForm(forms.ModelForm[SchemeDocumentSettings]):
+    """What the scheme's data protection documents say about who runs it and why."""
+
+    class Meta:
+        model = SchemeDocumentSettings
+        fields = ("controller_contact", "dpo_contact", "purposes")
+        widgets = {
+            "controller_contact": NormalisedTextarea(attrs={"rows": 3}),
+            "dpo_contact": NormalisedTextarea(attrs={"rows": 3}),
+            "purposes": NormalisedTextarea(attrs={"rows": 5}),
+        }

@@ -353,3 +353,97 @@ class CandidatePair(models.Model):
 
     def __str__(self) -> str:
         return f"candidate {self.first_id}-{self.second_id} ({self.score:.2f})"
+
+
+class DocumentKind(models.TextChoices):
+    SHARING_AGREEMENT = "agreement", "Information sharing agreement"
+    PRIVACY_NOTICE = "privacy", "Privacy notice"
+    PRIVACY_NOTICE_SHORT = "privacy_short", "Short privacy notice"
+    PROCESSING_RECORD = "processing", "Record of processing activities"
+    POLICY_DOCUMENT = "policy", "Appropriate policy document"
+
+
+class SchemeDocumentSettings(models.Model):
+    """What the scheme's data protection documents say that no other setting holds: who the
+    controller and its data protection contact are, and the purposes in the scheme's words."""
+
+    partnership = models.OneToOneField(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="document_settings",
+        verbose_name="partnership",
+    )
+    controller_contact = models.TextField(
+        "the controller (who runs the scheme, and how to reach them)",
+        max_length=600,
+        blank=True,
+        help_text="The organisation responsible for the scheme's records, with an address.",
+    )
+    dpo_contact = models.TextField(
+        "data protection contact",
+        max_length=600,
+        blank=True,
+        help_text="The single point of contact for people asking about their data.",
+    )
+    purposes = models.TextField(
+        "purposes of the scheme",
+        max_length=2000,
+        blank=True,
+        help_text="In plain words; left empty, the documents describe the usual purposes.",
+    )
+    updated_at = models.DateTimeField("changed", auto_now=True)
+
+    class Meta:
+        verbose_name = "scheme document settings"
+        verbose_name_plural = "scheme document settings"
+
+    def __str__(self) -> str:
+        return f"document settings of {self.partnership}"
+
+
+class SchemeDocument(models.Model):
+    """One version of a document generated from the scheme's live configuration. A new version
+    is stored only when the generated content differs from the latest one; none is deleted."""
+
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="scheme_documents",
+        verbose_name="partnership",
+    )
+    kind = models.CharField("document", max_length=20, choices=DocumentKind.choices)
+    # The partnership's own side of the agreement, for an information sharing agreement.
+    agreement = models.ForeignKey(
+        SharingConsent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name="sharing agreement",
+    )
+    version = models.PositiveIntegerField("version")
+    content = models.JSONField("content")
+    fingerprint = models.CharField("fingerprint of the content", max_length=64)
+    created_at = models.DateTimeField("generated", default=timezone.now)
+
+    class Meta:
+        verbose_name = "scheme document"
+        verbose_name_plural = "scheme documents"
+        ordering = ("kind", "agreement_id", "-version")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "kind", "agreement", "version"],
+                condition=Q(agreement__isnull=False),
+                name="scheme_document_agreement_version_unique",
+                violation_error_message="This version of the agreement already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "kind", "version"],
+                condition=Q(agreement__isnull=True),
+                name="scheme_document_version_unique",
+                violation_error_message="This version of the document already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.partnership}, version {self.version}"

@@ -27,9 +27,12 @@ from sharing.models import (
     AnswerStatus,
     CandidateDismissal,
     CandidatePair,
+    DocumentKind,
     IdentityAnswer,
     ProfileGroupPermission,
     ProfileLink,
+    SchemeDocument,
+    SchemeDocumentSettings,
     SharingConsent,
 )
 
@@ -457,3 +460,51 @@ def candidate_queue(*, membership: Membership) -> QuerySet[CandidatePair]:
         .prefetch_related(_images_of("first"), _images_of("second"))
         .order_by("-score", "first_id", "second_id")
     )
+
+
+def _documents_readable(*, membership: Membership) -> QuerySet[SchemeDocument]:
+    """Administrators read every document; police liaison officers the sharing agreements."""
+    documents = SchemeDocument.objects.filter(partnership=membership.partnership)
+    if membership.role == Role.ADMIN:
+        return documents
+    if membership.role == Role.POLICE:
+        return documents.filter(kind=DocumentKind.SHARING_AGREEMENT)
+    return documents.none()
+
+
+def documents_current(*, membership: Membership) -> list[SchemeDocument]:
+    """The latest version of each document the person may read, agreements in force first."""
+    latest = (
+        _documents_readable(membership=membership)
+        .order_by("kind", "agreement_id", "-version")
+        .distinct("kind", "agreement_id")
+        .select_related("agreement__grantee")
+    )
+    return sorted(latest, key=lambda d: (d.kind != DocumentKind.SHARING_AGREEMENT, d.kind, d.pk))
+
+
+def document_for(*, membership: Membership, document: int, action: Action) -> SchemeDocument | None:
+    if action != VIEW:
+        return None
+    return (
+        _documents_readable(membership=membership)
+        .select_related("partnership", "agreement__grantee")
+        .filter(pk=document)
+        .first()
+    )
+
+
+def document_versions(*, document: SchemeDocument) -> QuerySet[SchemeDocument]:
+    return SchemeDocument.objects.filter(
+        partnership_id=document.partnership_id, kind=document.kind, agreement=document.agreement_id
+    ).order_by("-version")
+
+
+def document_settings_of(*, partnership: Partnership) -> SchemeDocumentSettings:
+    found = SchemeDocumentSettings.objects.filter(partnership=partnership).first()
+    return found or SchemeDocumentSettings(partnership=partnership)
+
+
+def partnership_by_slug(*, slug: str) -> Partnership | None:
+    """For the public privacy notices: the partnership's name and settings only."""
+    return Partnership.objects.filter(slug=slug).first()

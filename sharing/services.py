@@ -15,7 +15,7 @@ from bcrp.queue import enqueue_on_commit
 from partnerships.locks import partnerships_lock
 from partnerships.models import Partnership
 from sharing.candidates import candidate_pairs_forget
-from sharing.models import EndReason, SharingConsent
+from sharing.models import EndReason, SchemeDocumentSettings, SharingConsent
 from sharing.permissions import pair_grant, pair_revoke
 
 
@@ -32,6 +32,12 @@ def _active(grantor: Partnership, grantee: Partnership) -> SharingConsent | None
 
 def _notify(event: str, consent: SharingConsent) -> None:
     enqueue_on_commit("sharing.tasks.consent_notify", event, consent.pk)
+
+
+def documents_refresh_queue(partnership: Partnership) -> None:
+    """The scheme's documents (and its partners') are written from its settings, galleries and
+    agreements: queue their refresh once a change to any of them commits."""
+    enqueue_on_commit("sharing.documents.documents_refresh_task", partnership.pk)
 
 
 @transaction.atomic
@@ -95,6 +101,7 @@ def consent_accept(
         detail={"partner_id": partner.pk, "rows_granted": granted},
     )
     _notify("accept", consent)
+    documents_refresh_queue(partnership)
     # Each side's profiles may now have candidates among the other's.
     for side in (partnership, partner):
         enqueue_on_commit("sharing.tasks.candidate_pairs_partnership", side.pk)
@@ -146,4 +153,41 @@ def consent_revoke(*, partnership: Partnership, partner: Partnership, actor: Act
         detail={"partner_id": partner.pk, "rows_removed": removed},
     )
     _notify("revoke", ours)
+    documents_refresh_queue(partnership)
+    documents_refresh_queue(partner)
     return removed
+
+
+DOCUMENT_SETTINGS = ("controller_contact", "dpo_contact", "purposes")
+
+
+@transaction.atomic
+def document_settings_change(
+    *, partnership: Partnership, values: dict[str, str], actor: Actor
+) -> dict[str, list[str]]:
+    """Set what the documents say about the controller, its contact and the purposes; one
+    audited event lists each change as [old, new], and nothing is recorded when nothing
+    changed."""
+    current, _created = SchemeDocumentSettings.objects.select_for_update().get_or_create(
+        partnership=partnership
+    )
+    changes = {
+        field: [getattr(current, field), values[field]]
+        for field in DOCUMENT_SETTINGS
+        if field in values and getattr(current, field) != values[field]
+    }
+    if not changes:
+        return changes
+    for field, (_old, new) in changes.items():
+        setattr(current, field, new)
+    current.full_clean()
+    current.save()
+    audit_record(
+        action="documents.settings_change",
+        actor=actor,
+        partnership=partnership,
+        target=current,
+        detail=changes,
+    )
+    documents_refresh_queue(partnership)
+    return changes

@@ -50,3 +50,10 @@ urlpatterns = [
     path("links/<int:pk>/merge/", views.LinkMergeView.as_view(), name="link-merge"),
     path("intelligence/candidates/", views.CandidatesView.as_view(), name="candidates"),
 ]
+
+urlpatterns += [
+    path("documents/", views.DocumentsView.as_view(), name="documents"),
+    path("documents/settings/", views.DocumentSettingsView.as_view(), name="document-settings"),
+    path("documents/<int:document>/", views.DocumentView.as_view(), name="document"),
+    path("documents/<int:document>/pdf/", views.DocumentPdfView.as_view(), name="document-pdf"),
+]

@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.views.generic import TemplateView, View
+from django.views.generic import FormView, TemplateView, View
 
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
@@ -24,15 +24,23 @@ from partnerships.tenancy import (
     TenantObjectMixin,
 )
 from sharing import answers, selectors, services
+from sharing.documents import document_current, document_pdf, documents_refresh
 from sharing.filtersets import DataviewFilter
 from sharing.forms import (
     AgreementReferenceForm,
     AnswerForm,
     AnswerSearchForm,
     CandidateDecisionForm,
+    DocumentSettingsForm,
 )
 from sharing.links import candidate_dismiss, link_make, link_remove
-from sharing.models import AnswerStatus, IdentityAnswer, ProfileLink
+from sharing.models import (
+    AnswerStatus,
+    DocumentKind,
+    IdentityAnswer,
+    ProfileLink,
+    SchemeDocument,
+)
 
 DATAVIEW_PAGE_SIZE = 50
 ANSWER_CHOICES_SHOWN = 20
@@ -388,3 +396,99 @@ class CandidatesView(PartnershipMixin, TemplateView):
         if status == 200 and not request.htmx:  # type: ignore[attr-defined]
             return redirect("sharing:candidates", slug=slug)
         return self.render_to_response(self.get_context_data(), status=status)
+
+
+class DocumentsView(PartnershipMixin, TemplateView):
+    """The scheme's data protection documents, brought up to date with its settings on opening
+    (a refresh task that never ran must not leave an old version showing)."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    template_name = "sharing/documents.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        documents_refresh(self.partnership)
+        context["documents"] = selectors.documents_current(membership=self.membership)
+        return context
+
+
+class DocumentView(TenantObjectMixin[SchemeDocument], TemplateView):
+    """One version of a document, with the list of all its versions."""
+
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.document_for
+    action = VIEW
+    template_name = "sharing/document.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        document = self.get_object()
+        context.update(
+            document=document,
+            content=document.content,
+            versions=selectors.document_versions(document=document),
+        )
+        return context
+
+
+def _pdf_response(document: SchemeDocument, name: str) -> HttpResponse:
+    response = HttpResponse(document_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}-v{document.version}.pdf"'
+    return response
+
+
+class DocumentPdfView(TenantObjectMixin[SchemeDocument], View):
+    allowed_roles = ADMIN_AND_POLICE
+    object_selector = selectors.document_for
+    action = VIEW
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, slug: str, document: int) -> HttpResponse:
+        found = self.get_object()
+        return _pdf_response(found, f"{slug}-{found.kind}")
+
+
+class DocumentSettingsView(PartnershipMixin, FormView[DocumentSettingsForm]):
+    allowed_roles = ADMIN_ONLY
+    template_name = "sharing/document_settings.html"
+    form_class = DocumentSettingsForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().get_form_kwargs(),
+            "instance": selectors.document_settings_of(partnership=self.partnership),
+        }
+
+    def form_valid(self, form: DocumentSettingsForm) -> HttpResponse:
+        changes = services.document_settings_change(
+            partnership=self.partnership, values=form.cleaned_data, actor=self.actor
+        )
+        if changes:
+            messages.success(self.request, "Saved: the documents now say this.")
+        else:
+            messages.info(self.request, "Nothing was changed.")
+        return redirect("sharing:documents", slug=self.partnership.slug)
+
+
+PUBLIC_NOTICES = {False: DocumentKind.PRIVACY_NOTICE, True: DocumentKind.PRIVACY_NOTICE_SHORT}
+
+
+class PublicPrivacyNoticeView(TemplateView):
+    """A scheme's privacy notice, full or short, for anyone without signing in: written from
+    the scheme's settings, never from anyone's records."""
+
+    template_name = "sharing/privacy_notice_public.html"
+    short = False
+    pdf = False
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scheme = selectors.partnership_by_slug(slug=kwargs["slug"])
+        if scheme is None:
+            raise Http404("No such scheme.")
+        document = document_current(scheme, PUBLIC_NOTICES[self.short])
+        if self.pdf:
+            return _pdf_response(document, f"{scheme.slug}-{document.kind}")
+        return self.render_to_response(
+            {"scheme": scheme, "document": document, "content": document.content}
+        )

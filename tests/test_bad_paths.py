@@ -45,6 +45,7 @@ PLAUSIBLE = {
     "token": "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde",
     "other": "bravo",
     "uidb64": "MQ",
+    "document": "1",
 }
 POST_BODY = {
     name: "bad\x00value"

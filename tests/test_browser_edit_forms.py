@@ -29,6 +29,7 @@ from offenders.models import Exclusion, Gallery, OffenderProfile
 from partnerships import services as partnership_services
 from partnerships.models import Business, Membership, Partnership, Premises, Role
 from sharing import services as sharing_services
+from sharing.models import SchemeDocumentSettings
 from sharing.permissions import drift_check
 from tests.factories import (
     PASSWORD,
@@ -214,6 +215,19 @@ def full_settings(world: World) -> Partnership:
     return Partnership.objects.get(pk=world.partnership.pk)
 
 
+def full_document_settings(world: World) -> SchemeDocumentSettings:
+    sharing_services.document_settings_change(
+        partnership=world.partnership,
+        values={
+            "controller_contact": "Alpha BCRP Ltd\n1 High Street\nAlphatown AL1 1AA",
+            "dpo_contact": "Zoë O'Brien, data protection lead\nprivacy@alpha.example.org",
+            "purposes": "Keeping the high street safe.\n\nAnd its staff.",
+        },
+        actor=Actor(user=world.admin),
+    )
+    return SchemeDocumentSettings.objects.get(partnership=world.partnership)
+
+
 def full_member_group(world: World) -> MemberGroup:
     return bulletin_services.member_group_save(
         partnership=world.partnership,
@@ -304,6 +318,12 @@ EDIT_FORMS: dict[str, EditForm] = {
     ),
     "bulletins:group-edit": EditForm(
         full_member_group, lambda g: f"/p/alpha/bulletins/groups/{g.pk}/", "name"
+    ),
+    "sharing:document-settings": EditForm(
+        full_document_settings,
+        lambda d: "/p/alpha/documents/settings/",
+        "dpo_contact",
+        audits_unchanged=False,
     ),
 }
 

@@ -43,6 +43,10 @@ PUBLIC = {
     "public-notice": "a notice's page, for the person it names",
     "public-notice-appeal": "the appeal sent from a notice's page",
     "public-notice-access": "the subject access request sent from a notice's page",
+    "public-privacy-notice": "a scheme's privacy notice, for anyone it may concern",
+    "public-privacy-notice-pdf": "the same privacy notice as a PDF",
+    "public-privacy-notice-short": "the short privacy notice printed on the back of a notice",
+    "public-privacy-notice-short-pdf": "the same short notice as a PDF",
 }
 
 

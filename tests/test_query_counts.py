@@ -68,6 +68,8 @@ LIST_ROUTES = (
     "intelligence/candidates/",
     "stats/fairness/",
     "stats/fairness.csv",
+    "documents/",
+    "documents/settings/",
 )
 NEW_RECORD_FORMS = (
     "people/invite/",

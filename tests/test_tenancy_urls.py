@@ -25,6 +25,7 @@ from partnerships import services
 from partnerships.models import Partnership, Role
 from partnerships.tenancy import PartnershipMixin
 from sharing.answers import answer_give
+from sharing.documents import documents_refresh
 from sharing.links import link_make
 from sharing.services import consent_accept, consent_request
 from tests.factories import (
@@ -154,6 +155,8 @@ def world(
         reason="Not the person in the photo",
         actor=Actor(user=member_a),
     )
+    # Alpha's documents, the last its agreement with Charlie (police may read that one).
+    agreement_document = documents_refresh(partnership_a)[-1]
     return {
         "pk": [
             business.pk,
@@ -175,6 +178,7 @@ def world(
         ],
         "token": [image.token, incident.photos.get().token, export.token, pack.token],
         "other": [partnership_b.slug],
+        "document": [agreement_document.pk],
     }
 
 
