@@ -811,7 +811,7 @@ def challenge_decide(
         OffenderProfile.objects.filter(pk=locked.profile_id).update(under_challenge=False)
         profiles_sync([locked.profile_id])
     audit_record(
-        action=f"challenge.{outcome}",
+        action="challenge.rejected" if outcome == ChallengeOutcome.REJECTED else "challenge.upheld",
         actor=actor,
         partnership=challenge.profile.partnership,
         target=challenge.profile,
