@@ -419,8 +419,23 @@ def test_a_second_warning_on_record_becomes_an_exclusion(
     assert response.json()["escalated_from"] == notice.pk
 
 
-def far(days: int) -> str:
-    return (timezone.localdate() + timedelta(days=days)).isoformat()
+class DaysAhead:
+    """A date `days` from today, worked out when the test runs rather than when it is
+    collected: a run that crosses midnight must still send "tomorrow" as tomorrow."""
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+
+    def __str__(self) -> str:
+        return (timezone.localdate() + timedelta(days=self.days)).isoformat()
+
+
+def far(days: int) -> DaysAhead:
+    return DaysAhead(days)
+
+
+def dated(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: str(v) if isinstance(v, DaysAhead) else v for key, v in body.items()}
 
 
 @pytest.mark.parametrize(
@@ -460,7 +475,9 @@ def test_a_notice_sent_wrong_is_refused_whole(
     admin_a: User,
 ) -> None:
     response = post_json(
-        api_as(admin_a, partnership_a), "/api/v1/p/alpha/notices/", issue_body(subject, **change)
+        api_as(admin_a, partnership_a),
+        "/api/v1/p/alpha/notices/",
+        issue_body(subject, **dated(change)),
     )
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == PROBLEM
@@ -491,7 +508,7 @@ def test_the_api_refuses_a_notice_in_the_notice_forms_words(
     subject: OffenderProfile, partnership_a: Partnership, admin_a: User
 ) -> None:
     """The same form checks both: a start a year and more away gets the page's message."""
-    start = far(400)
+    start = str(far(400))
     form = NoticeForm(
         {"kind": "warning", "reason": "Abuse", "starts_on": start}, partnership=partnership_a
     )
@@ -645,7 +662,7 @@ def test_an_appeal_sent_wrong_changes_nothing(
     body: dict[str, Any], field: str, notice: Exclusion, partnership_a: Partnership, admin_a: User
 ) -> None:
     response = post_json(
-        api_as(admin_a, partnership_a), f"/api/v1/p/alpha/notices/{notice.pk}/appeal/", body
+        api_as(admin_a, partnership_a), f"/api/v1/p/alpha/notices/{notice.pk}/appeal/", dated(body)
     )
     assert response.status_code == 400, response.content
     assert field in response.json()["errors"]
