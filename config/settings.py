@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from bcrp import embedded
-from bcrp.env import env_bool, env_int, env_list, env_str
+from bcrp.env import env_bool, env_int, env_list, env_str, s3_storage_from_env
 
 # Lets admin.ModelAdmin[Model], forms.ModelForm[Model] etc. be written at run time.
 django_stubs_ext.monkeypatch()
@@ -192,8 +192,14 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Photos, exports and evidence packs (bcrp/crypto.py): ciphertext only, served only by our
+    # views. On the local disk under MEDIA_ROOT unless S3_ENDPOINT_URL names object storage.
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+S3_STORAGE = s3_storage_from_env()
+if S3_STORAGE:
+    STORAGES["private"] = S3_STORAGE
 
 # Forms: refuse oversized bodies with a 400 instead of reading them into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -23,7 +23,6 @@ from operator import or_
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, pre_delete
@@ -32,7 +31,7 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.crypto import delete_stored, read_encrypted, write_encrypted
 from bcrp.models import AuditEvent, User
 from bcrp.pdf import SMALL_SIZE, PdfDocument
 from bcrp.queue import enqueue_on_commit
@@ -736,7 +735,7 @@ def pack_files_delete(sender: type[EvidencePack], instance: EvidencePack, **kwar
 
     def delete_files() -> None:
         for name in names:
-            default_storage.delete(name)
+            delete_stored(name)
 
     if names:
         transaction.on_commit(delete_files)

@@ -9,14 +9,13 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.crypto import delete_stored, read_encrypted, write_encrypted
 from bcrp.queue import enqueue_on_commit
 from incidents.models import (
     MAX_PHOTOS_PER_INCIDENT,
@@ -163,7 +162,7 @@ def incident_submit(
             )
     except Exception as error:
         for name in written:
-            default_storage.delete(name)
+            delete_stored(name)
         if isinstance(error, IntegrityError):
             earlier = _submitted_earlier(membership, submission_key)
             if earlier is not None:

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bcrp.crypto import read_encrypted, write_encrypted
+from bcrp.crypto import delete_stored, read_encrypted, write_encrypted
 from bcrp.models import AuditEvent
 from bcrp.queue import enqueue_on_commit
 from offenders.models import (
@@ -228,7 +227,7 @@ def exports_sweep(now: datetime | None = None) -> tuple[int, list[int]]:
         SubjectAccessExport.objects.filter(pk__in=[pk for pk, _ in expired]).delete()
     for _pk, name in expired:
         if name:
-            default_storage.delete(name)
+            delete_stored(name)
     lost = list(
         SubjectAccessExport.objects.filter(
             status=ExportStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bcrp.crypto import delete_stored
 from bcrp.models import AuditEvent
 from offenders.models import (
     NoticeStatus,
@@ -149,7 +149,7 @@ def retention_purge(now: datetime | None = None) -> int:
         def delete_files() -> None:
             photo_files_delete_unused(OffenderImage, files)
             for name in exports:
-                default_storage.delete(name)
+                delete_stored(name)
 
         transaction.on_commit(delete_files)
     return len(doomed)

@@ -8,7 +8,6 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from bcrp.actors import Actor
 from bcrp.audit import audit_record
-from bcrp.crypto import write_encrypted
+from bcrp.crypto import delete_stored, write_encrypted
 from bcrp.queue import enqueue_on_commit
 from offenders.models import (
     ACCESS_ANSWERED,
@@ -333,7 +332,7 @@ def image_add(*, profile: OffenderProfile, upload: UploadedFile, actor: Actor) -
             )
             enqueue_on_commit("offenders.tasks.image_process", image.pk)
     except Exception:
-        default_storage.delete(stored)
+        delete_stored(stored)
         raise
     return image
 

@@ -11,10 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from bcrp.crypto import read_encrypted, rotate, write_encrypted
+from bcrp.crypto import delete_stored, read_encrypted, rewrite_rotated, write_encrypted
 from photos.images import thumbnail_make
 from photos.models import StoredPhoto
 
@@ -48,7 +47,7 @@ def thumbnail_process(model: type[StoredPhoto], pk: int) -> bool:
         thumbnail=stored, processed_at=timezone.now()
     )
     if not claimed:
-        default_storage.delete(stored)
+        delete_stored(stored)
     return bool(claimed)
 
 
@@ -62,7 +61,7 @@ def photo_files_delete_unused(model: type[StoredPhoto], names: set[str]) -> None
         photos.filter(thumbnail__in=names).values_list("thumbnail", flat=True)
     )
     for name in names - used:
-        default_storage.delete(name)
+        delete_stored(name)
 
 
 def stored_photo_models() -> list[type[StoredPhoto]]:
@@ -80,10 +79,7 @@ def photo_files_rotate(*, progress: Callable[[StoredPhoto], None] | None = None)
             for name in (getattr(photo, field) for field in model.FILE_FIELDS):
                 if not name:
                     continue
-                with default_storage.open(name, "rb") as handle:
-                    rotated = rotate(handle.read())
-                with default_storage.open(name, "wb") as handle:
-                    handle.write(rotated)
+                rewrite_rotated(name)
                 rewritten += 1
             if progress is not None:
                 progress(photo)

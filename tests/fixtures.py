@@ -1,7 +1,8 @@
 """Fixtures named after the people in them: admin_a, member_a, police_a, admin_b, outsider.
 
 Everything runs on real services: the PostgreSQL and Redis from DATABASE_URL / REDIS_URL (or the
-embedded ones), a real Celery worker process, and Debian's Chromium for browser tests.
+embedded ones), a real Celery worker process, and Debian's Chromium for browser tests; the storage
+tests a real S3-compatible server (SeaweedFS, tests/s3.py).
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from django.http import HttpRequest
 from django.test import Client
 
 from bcrp import embedded
+from bcrp.env import s3_storage_from_env
 from bcrp.models import User
 from config.celery import app as celery_app
 from partnerships.models import Partnership, Role
 from tests.factories import PASSWORD, UserFactory, partnership_make, person_in
+from tests.s3 import S3Server, s3_server_start, s3_server_stop
 
 # Each run has its own queue, so a `make run` worker on the same Redis never takes test work.
 TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
@@ -51,6 +54,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Real password checks, without paying PBKDF2's deliberate cost hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = TEST_MEDIA_ROOT
+    # Files on the test directory's disk, whatever S3_* the shell has; the S3 tests ask for the
+    # bucket themselves (s3_storage).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
     # Two-factor sign-in has its own tests (test_two_factor.py); elsewhere a password will do.
     settings.TWO_FACTOR_ROLES = []
     # API request counts under this run's own prefix (set before the throttle first reads the
@@ -126,22 +135,26 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def celery_worker_running(
+    queue: str,
+    extra_env: dict[str, str],
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Any]]:
-    """A real `celery worker` process on the real broker, using the test database."""
+    """A real `celery worker` process on the real broker, reading `queue`, on the test database."""
     mail_dir = tmp_path_factory.mktemp("mail")
-    hostname = f"{TEST_QUEUE}@localhost"
+    hostname = f"{queue}@localhost"
     with django_db_blocker.unblock():
         database_url = _test_database_url()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CELERY_QUEUE": TEST_QUEUE,
+        "CELERY_QUEUE": queue,
         "EMAIL_FILE_PATH": str(mail_dir),
         "MEDIA_ROOT": str(TEST_MEDIA_ROOT),
         "DATABASE_CONN_MAX_AGE": "0",
+        **extra_env,
     }
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     with log_path.open("wb") as log:
@@ -154,7 +167,7 @@ def celery_worker_process(
                 "--pool",
                 "solo",
                 "--queues",
-                TEST_QUEUE,
+                queue,
                 "--hostname",
                 hostname,
                 "--without-mingle",
@@ -179,8 +192,19 @@ def celery_worker_process(
         except subprocess.TimeoutExpired:
             process.kill()
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(TEST_QUEUE)
+            conn.default_channel.queue_delete(queue)
             conn.default_channel.queue_delete(UNREAD_QUEUE)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """A real `celery worker` process on the real broker, using the test database."""
+    # Whatever object storage the environment names is not the tests': they keep files on disk.
+    local = {name: "" for name in os.environ if name.startswith("S3_")}
+    with celery_worker_running(TEST_QUEUE, local, django_db_blocker, tmp_path_factory) as worker:
+        yield worker
 
 
 def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.2) -> Any:
@@ -240,3 +264,53 @@ def page(browser: Any) -> Iterator[Any]:
 def api_client_for(secret: str) -> Client:
     """A client sending `Authorization: Bearer <secret>` and nothing else: no cookies."""
     return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+# --- object storage: a real S3-compatible server (tests/s3.py) -------------------------------
+
+S3_WORKER_QUEUE = f"{TEST_QUEUE}-s3"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """SeaweedFS's S3 server for the session, stopped by its process id at the end."""
+    server = s3_server_start(tmp_path_factory.mktemp("s3"))
+    try:
+        yield server
+    finally:
+        s3_server_stop(server)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_s3(
+    s3_server: S3Server,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Any]]:
+    """A real worker whose files are in the S3 server's bucket (its settings read S3_*)."""
+    with celery_worker_running(
+        S3_WORKER_QUEUE, s3_server.env(), django_db_blocker, tmp_path_factory
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def s3_storage(
+    s3_server: S3Server,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[S3Server]:
+    """This test's files in an empty bucket on the S3 server, configured as production would be
+    (from S3_* variables); tasks go to `celery_worker_s3` when the test asks for it."""
+    client = s3_server.client()
+    for key in s3_server.objects():
+        client.delete_object(Bucket=s3_server.bucket, Key=key)
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    settings.STORAGES = {**settings.STORAGES, "private": s3_storage_from_env()}
+    if "celery_worker_s3" in request.fixturenames:
+        celery_app.conf.task_default_queue = S3_WORKER_QUEUE
+    yield s3_server
+    celery_app.conf.task_default_queue = UNREAD_QUEUE

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image
 
-from bcrp.crypto import read_encrypted
+from bcrp.crypto import private_storage, read_encrypted
 from offenders.models import OffenderImage, OffenderProfile
 from partnerships.models import Membership, Partnership
 from sharing.models import SharingConsent
@@ -38,7 +37,7 @@ def test_seed_network_builds_a_shared_network_with_a_progress_bar() -> None:
     # Drawn portraits, stored encrypted, decrypt to real JPEGs.
     image = OffenderImage.objects.first()
     assert image is not None
-    with default_storage.open(image.original) as on_disk:
+    with private_storage().open(image.original) as on_disk:
         assert not on_disk.read().startswith(b"\xff\xd8")
     with Image.open(io.BytesIO(read_encrypted(image.original))) as portrait:
         assert portrait.format == "JPEG"

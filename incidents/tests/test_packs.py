@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
 from bcrp.actors import Actor
-from bcrp.crypto import encrypt, read_encrypted
+from bcrp.crypto import encrypt, private_storage, read_encrypted
 from bcrp.models import AuditEvent, User
 from incidents.models import (
     EvidencePack,
@@ -199,7 +198,7 @@ def test_the_zip_holds_the_exhibits_exactly_as_uploaded_with_their_hashes(
     assert check.stdout.count(": OK") == 3
     # Both files are stored encrypted.
     for name in (pack.pdf_file, pack.zip_file):
-        with default_storage.open(name) as stored:
+        with private_storage().open(name) as stored:
             head = stored.read(4)
         assert head not in (b"%PDF", b"PK\x03\x04")
 
@@ -219,7 +218,7 @@ def test_an_original_that_no_longer_matches_its_hash_fails_the_pack_loudly(
     incident, _ = evidence
     photo = IncidentPhoto.objects.filter(incident=incident).order_by("id").last()
     assert photo is not None
-    with default_storage.open(photo.received, "wb") as stored:
+    with private_storage().open(photo.received, "wb") as stored:
         stored.write(encrypt(b"something else entirely"))
     pack = pack_request(incident=incident, actor=Actor(user=admin_a))
     with pytest.raises(Exception, match="does not match"):
@@ -406,8 +405,8 @@ def test_packs_are_deleted_with_their_files_seven_days_after_completion(
         deleted, requeue = packs_sweep()
     assert deleted == 1 and requeue == [lost.pk]
     assert not EvidencePack.objects.filter(pk=old.pk).exists()
-    assert not default_storage.exists(old.pdf_file) and not default_storage.exists(old.zip_file)
-    assert default_storage.exists(recent.pdf_file) and default_storage.exists(recent.zip_file)
+    assert not private_storage().exists(old.pdf_file) and not private_storage().exists(old.zip_file)
+    assert private_storage().exists(recent.pdf_file) and private_storage().exists(recent.zip_file)
 
 
 def test_a_purged_profiles_packs_and_a_deleted_incidents_packs_go_with_their_files(
@@ -425,8 +424,8 @@ def test_a_purged_profiles_packs_and_a_deleted_incidents_packs_go_with_their_fil
     with django_capture_on_commit_callbacks(execute=True):
         assert retention_purge() == 1
     assert not EvidencePack.objects.filter(pk=of_profile.pk).exists()
-    assert not default_storage.exists(of_profile.pdf_file)
-    assert not default_storage.exists(of_profile.zip_file)
+    assert not private_storage().exists(of_profile.pdf_file)
+    assert not private_storage().exists(of_profile.zip_file)
 
     again = ProfileFactory(partnership=incident.partnership)
     incident_link(incident=incident, profile=again, actor=Actor(user=admin_a))
@@ -438,8 +437,8 @@ def test_a_purged_profiles_packs_and_a_deleted_incidents_packs_go_with_their_fil
         Incident.objects.filter(pk=incident.pk).delete()
     assert not EvidencePack.objects.exists()
     for pack in packs:
-        assert not default_storage.exists(pack.pdf_file)
-        assert not default_storage.exists(pack.zip_file)
+        assert not private_storage().exists(pack.pdf_file)
+        assert not private_storage().exists(pack.zip_file)
 
 
 @pytest.mark.worker

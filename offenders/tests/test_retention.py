@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from bcrp.actors import Actor
+from bcrp.crypto import private_storage
 from bcrp.models import AuditEvent, User
 from incidents.models import IncidentOffender
 from incidents.services import incident_link
@@ -100,7 +100,7 @@ def test_archived_profiles_are_purged_after_the_recycle_bin_with_their_photos(
     doomed = ProfileFactory(partnership=a)
     image = image_on(doomed, admin_a, seed=3)
     files = [image.original, image.thumbnail]
-    assert all(default_storage.exists(name) for name in files)
+    assert all(private_storage().exists(name) for name in files)
     offender_services.exclusion_issue(
         profile=doomed, kind="warning", reason="Shoplifting", actor=Actor(user=admin_a)
     )
@@ -117,7 +117,7 @@ def test_archived_profiles_are_purged_after_the_recycle_bin_with_their_photos(
     assert not OffenderImage.objects.filter(pk=image.pk).exists()
     assert not Exclusion.objects.filter(profile_id=doomed.pk).exists()
     assert not IncidentOffender.objects.filter(profile_id=doomed.pk).exists()
-    assert not any(default_storage.exists(name) for name in files)
+    assert not any(private_storage().exists(name) for name in files)
     # The incident itself stays (the shop's report), without the person.
     incident.refresh_from_db()
     assert incident.profiles.count() == 0

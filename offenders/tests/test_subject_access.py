@@ -9,11 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from bcrp.actors import Actor
-from bcrp.crypto import read_encrypted
+from bcrp.crypto import private_storage, read_encrypted
 from bcrp.models import AuditEvent, User
 from incidents.services import incident_link
 from offenders import services as offender_services
@@ -79,7 +78,7 @@ def test_an_administrator_gets_everything_held_on_the_person_as_a_zip(
     assert export_build(export.pk) is False  # a second delivery of the task does nothing
     export.refresh_from_db()
     assert export.status == ExportStatus.READY and export.progress == 100
-    with default_storage.open(export.file) as on_disk:
+    with private_storage().open(export.file) as on_disk:
         assert not on_disk.read().startswith(b"PK")  # encrypted at rest
     ready = client.get(response["Location"]).content.decode()
     assert "Download the ZIP" in ready and "every 2s" not in ready
@@ -159,7 +158,7 @@ def test_exports_are_deleted_after_their_keeping_time_and_lost_ones_queued_again
         created_at=timezone.now() - timedelta(minutes=10)
     )
     assert exports_sweep() == (1, [lost.pk])
-    assert not default_storage.exists(old.file)
+    assert not private_storage().exists(old.file)
     assert list(SubjectAccessExport.objects.values_list("pk", flat=True)) == [lost.pk]
 
 
@@ -174,7 +173,7 @@ def test_a_purged_profile_takes_its_exports_with_it(
     with django_capture_on_commit_callbacks(execute=True):
         assert retention_purge(timezone.now() + timedelta(days=RECYCLE_DAYS + 1)) == 1
     assert not SubjectAccessExport.objects.exists()
-    assert not default_storage.exists(export.file)
+    assert not private_storage().exists(export.file)
 
 
 def test_a_long_request_reference_is_refused_readably(subject: Any, admin_a: User) -> None:
@@ -199,7 +198,7 @@ def test_police_see_no_export_button(subject: Any, police_a: User, admin_a: User
 def test_a_failed_export_says_so_and_what_to_do(subject: Any, admin_a: User) -> None:
     request_export(admin_a, "alpha", subject.pk)
     export = SubjectAccessExport.objects.get()
-    default_storage.delete(subject.images.get().original)  # a photo file gone missing
+    private_storage().delete(subject.images.get().original)  # a photo file gone missing
     with pytest.raises(OSError):
         export_build(export.pk)
     export.refresh_from_db()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -26,6 +25,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from bcrp.actors import Actor
+from bcrp.crypto import delete_stored
 from bcrp.models import User
 from config.celery import app
 from incidents.models import EvidencePack, Incident, IncidentPhoto, WitnessStatement
@@ -213,7 +213,7 @@ class Command(BaseCommand):
         ]
         Incident.objects.all().delete()
         for name in names:
-            default_storage.delete(name)
+            delete_stored(name)
 
     def _save(self, result: dict[str, Any]) -> None:
         path = Path(settings.VAR_DIR) / "bench" / "pack.json"
