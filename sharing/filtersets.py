@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from bcrp.keyset import SortKey
 from bcrp.widgets import IsoDateInput, QuickSelect
 from offenders.models import (
     Build,
@@ -35,6 +36,15 @@ SORT_CHOICES = [
     ("reference", "Reference"),
     ("partnership", "Partnership"),
 ]
+# Each sort's column and direction for keyset pages; the id, in the same direction, breaks ties.
+SORT_COLUMNS = {
+    "": ("created_at", True),
+    "added": ("created_at", False),
+    "name": ("last_name", False),
+    "-name": ("last_name", True),
+    "reference": ("reference", False),
+    "partnership": ("partnership__name", False),
+}
 
 
 def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
@@ -138,11 +148,8 @@ class DataviewFilter(django_filters.FilterSet):
             # Nothing is listed until the whole form is right.
             return self.queryset.none()
         queryset: QuerySet[OffenderProfile] = super().qs
-        data = self.form.cleaned_data
-        ordering = data.get("sort")
-        text = (data.get("q") or "").strip()
-        searching = bool(text) and REFERENCE_RE.fullmatch(text) is None
-        if not ordering and searching:
+        ordering = self.form.cleaned_data.get("sort")
+        if not ordering and self.searching_names:
             # A name search matches few rows: find them through the GIN index and sort them,
             # rather than letting the planner walk the newest-first index hoping for 50 early.
             queryset = queryset.order_by((F("created_at") + timedelta(0)).desc(), F("id").desc())
@@ -151,6 +158,22 @@ class DataviewFilter(django_filters.FilterSet):
         else:
             queryset = queryset.order_by(*queryset.query.order_by, "-id")
         return queryset
+
+    @property
+    def searching_names(self) -> bool:
+        text = (self.form.cleaned_data.get("q") or "").strip()
+        return bool(text) and REFERENCE_RE.fullmatch(text) is None
+
+    @property
+    def sort_keys(self) -> tuple[str, list[SortKey]]:
+        """The sort order's name and its keyset keys (valid filters only)."""
+        name = (self.form.cleaned_data.get("sort") or [""])[0]
+        path, descending = SORT_COLUMNS[name]
+        column = None
+        if not name and self.searching_names:
+            # As in `qs`: the few matches are sorted, not found by walking the newest-first index.
+            column = F("created_at") + timedelta(0)
+        return name, [SortKey(path, descending, column), SortKey("id", descending)]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if REFERENCE_RE.fullmatch(value.strip()):

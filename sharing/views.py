@@ -6,16 +6,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView, View
 
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
+from bcrp.keyset import BadCursor, keyset_cursor_at, keyset_page
 from offenders.merge import profile_merge
 from offenders.models import OffenderProfile
-from offenders.selectors import profiles_visible_count
 from partnerships.models import Role
 from partnerships.tenancy import (
     ADMIN_AND_POLICE,
@@ -43,6 +42,8 @@ from sharing.models import (
 )
 
 DATAVIEW_PAGE_SIZE = 50
+# Past this many matches the Dataview says "more than" rather than counting every one.
+COUNT_CAP = 1000
 ANSWER_CHOICES_SHOWN = 20
 
 
@@ -126,42 +127,61 @@ class PartnerActionView(PartnerView):
 
 
 class DataviewView(PartnershipMixin, TemplateView):
-    """Own and peers' profiles in one list; filters in the query string; htmx updates."""
+    """Own and peers' profiles in one list; filters in the query string; htmx updates.
+
+    Pages are keyset pages (a cursor in the address, see bcrp.keyset), so the fiftieth costs
+    what the first costs; the count stops at COUNT_CAP, past which it reads "more than".
+    """
 
     allowed_roles = ADMIN_AND_POLICE
     template_name = "sharing/dataview.html"
+    page_size = DATAVIEW_PAGE_SIZE
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:  # type: ignore[attr-defined]
             return ["sharing/_dataview_results.html"]
         return [self.template_name]
 
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        if context["filter"].errors:
-            kwargs["status"] = 400
-        return super().render_to_response(context, **kwargs)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         filterset = DataviewFilter(
-            self.request.GET,
-            queryset=selectors.profiles_for_dataview(membership=self.membership),
+            request.GET,
+            queryset=selectors.dataview_rows(membership=self.membership),
             partnership=self.partnership,
         )
-        paginator = Paginator(filterset.qs, DATAVIEW_PAGE_SIZE)
-        total = None if filterset.narrows else profiles_visible_count(membership=self.membership)
-        if total is not None:
-            # Unfiltered, the total is the number of permission rows: an index-only count.
-            paginator.count = total
-        page = paginator.get_page(self.request.GET.get("page"))
-        shown = [profile.pk for profile in page.object_list]
+        if filterset.errors:
+            return self.render_to_response(self.get_context_data(filter=filterset), status=400)
+        order, keys = filterset.sort_keys
+        query = _query_kept(request.GET)
+        page_number = _page_number(request.GET.get("page", ""))
+        if page_number > 1 and not request.GET.get("cursor"):
+            # An address from before cursors (a bookmark): the page it named, found once.
+            cursor = keyset_cursor_at(
+                filterset.qs,
+                order=order,
+                keys=keys,
+                offset=(page_number - 1) * self.page_size,
+            )
+            if cursor is not None:
+                query["cursor"] = cursor
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        try:
+            page = keyset_page(
+                filterset.qs,
+                order=order,
+                keys=keys,
+                cursor=request.GET.get("cursor", ""),
+                size=self.page_size,
+            )
+        except BadCursor:
+            query.pop("cursor", None)
+            context = self.get_context_data(
+                filter=filterset, bad_cursor=True, query=query.urlencode()
+            )
+            return self.render_to_response(context, status=400)
+        shown = [profile.pk for profile in page.rows]
         if shown:
             # The browser fetches each row's thumbnail on its own; this one event covers them.
-            audit_record(
-                action="dataview.view",
-                actor=self.actor,
-                detail={"profile_ids": shown},
-            )
+            audit_record(action="dataview.view", actor=self.actor, detail={"profile_ids": shown})
         if filterset.ethnicity_used:
             # Special-category data (UK GDPR Art. 9): every use is on the record.
             audit_record(
@@ -169,14 +189,32 @@ class DataviewView(PartnershipMixin, TemplateView):
                 actor=self.actor,
                 detail={"code": filterset.ethnicity_used},
             )
-        # The pager's links carry the filters in use, not the empty ones or the page.
-        query = QueryDict(mutable=True)
-        for name, values in self.request.GET.lists():
-            kept = [value for value in values if value != ""]
-            if name != "page" and kept:
-                query.setlist(name, kept)
-        context.update(filter=filterset, page=page, query=query.urlencode())
-        return context
+        # Counting every match costs what reading every match costs: past the cap it says so.
+        counted = filterset.qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+        query.pop("cursor", None)
+        context = self.get_context_data(
+            filter=filterset,
+            page=page,
+            count=min(counted, COUNT_CAP),
+            count_more=counted > COUNT_CAP,
+            query=query.urlencode(),
+        )
+        return self.render_to_response(context)
+
+
+def _query_kept(params: QueryDict) -> QueryDict:
+    """The filters in use, for the pager's links: not the empty ones, not an old page number."""
+    query = QueryDict(mutable=True)
+    for name, values in params.lists():
+        kept = [value for value in values if value != ""]
+        if name != "page" and kept:
+            query.setlist(name, kept)
+    return query
+
+
+def _page_number(raw: str) -> int:
+    """An old address's page number; anything that is not one means the first page."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 1
 
 
 class AnswerGiveView(TenantObjectMixin[OffenderProfile], TemplateView):

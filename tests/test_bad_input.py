@@ -25,6 +25,7 @@ NAMES = [
     "q", "page", "sort", "status", "gender", "build", "perceived_ethnicity", "age_from",
     "age_to", "offence", "warning", "gallery", "owner", "added_from", "added_to", "from",
     "to", "date_from", "date_to", "category", "premises", "business", "format", "period",
+    "cursor",
 ]  # fmt: skip
 VALUES = st.one_of(
     st.text(max_size=40),
