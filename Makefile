@@ -55,9 +55,10 @@ bench: $(INSTALLED)
 	BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py migrate --verbosity 0
 	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py bench_matcher
 
-# The small bench network in its own database, served by gunicorn (4 workers), two Celery workers
-# and beat; Locust at 10 then 50 users while a worker is killed and Redis crashes. Prints what it
-# measured (also var/bench/loadtest.json). A quicker run: LOADTEST_ARGS="--profiles-per 100 --duration 30"
+# The large bench network in its own database (seeding takes about 15 minutes), served by gunicorn
+# (4 workers), two Celery workers and beat; Locust at 10 then 50 users while a worker is killed and
+# Redis crashes. Prints what it measured (also var/bench/loadtest.json).
+# A quicker run on a small network: LOADTEST_ARGS="--partnerships 40 --hub-profiles 2400 --duration 30"
 .PHONY: loadtest
 loadtest: $(INSTALLED)
 	BCRP_EMBEDDED_DB=bcrp_loadtest $(PY) manage.py migrate --verbosity 0

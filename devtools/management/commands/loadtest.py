@@ -135,10 +135,11 @@ class Command(BaseCommand):
     help = "Load test with faults: gunicorn, Celery and Locust against a seeded network."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--partnerships", type=int, default=40)
+        # The network of `make bench` (about 111,000 profiles, 96,000 of them visible to the hub).
+        parser.add_argument("--partnerships", type=int, default=200)
         parser.add_argument("--profiles-per", type=int, default=500)
-        parser.add_argument("--hub-profiles", type=int, default=2400)
-        parser.add_argument("--mid-peers", type=int, default=8)
+        parser.add_argument("--hub-profiles", type=int, default=11_800)
+        parser.add_argument("--mid-peers", type=int, default=15)
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument(
             "--schemes",
