@@ -203,6 +203,9 @@ class OffenderProfile(models.Model):
         indexes = [
             models.Index(fields=["partnership", "status"], name="profile_partnership_status"),
             models.Index(fields=["-created_at", "-id"], name="profile_newest_first"),
+            # The Dataview's other sort orders walk these for their keyset pages (either way).
+            models.Index(fields=["last_name", "id"], name="profile_by_name"),
+            models.Index(fields=["reference", "id"], name="profile_by_reference"),
             GinIndex(fields=["offence_types"], name="profile_offence_types"),
             GinIndex(fields=["search_vector"], name="profile_search_vector"),
             GinIndex(fields=["warning_markers"], name="profile_warning_markers"),

@@ -139,6 +139,15 @@ class DataviewFilter(django_filters.FilterSet):
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
         self.form.fields["sort"].choices = SORT_CHOICES
+        for name in ("gallery", "owner"):
+            # The choices shown as (id, name) pairs: a model instance per partner partnership
+            # only to print its name was a tenth of the page. A chosen value is still checked
+            # against the queryset.
+            field = self.form.fields[name]
+            field.widget.choices = [
+                ("", field.empty_label),
+                *self.filters[name].queryset.values_list("pk", "name"),
+            ]
 
     @property
     def qs(self) -> QuerySet[OffenderProfile]:

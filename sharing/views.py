@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView, View
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.keyset import BadCursor, keyset_cursor_at, keyset_page
+from bcrp.rowlinks import RowLink
 from offenders.merge import profile_merge
 from offenders.models import OffenderProfile
 from partnerships.models import Role
@@ -179,6 +180,13 @@ class DataviewView(PartnershipMixin, TemplateView):
             )
             return self.render_to_response(context, status=400)
         shown = [profile.pk for profile in page.rows]
+        profile_link = RowLink("offenders:profile", self.partnership.slug)
+        thumb_link = RowLink("offenders:image-thumb", self.partnership.slug)
+        for profile in page.rows:
+            # Annotated by dataview_rows; the row's links are made here, not by {% url %} each.
+            token = profile.thumb_token
+            profile.link = profile_link(profile.pk)
+            profile.thumb_link = thumb_link(token) if token else ""
         if shown:
             # The browser fetches each row's thumbnail on its own; this one event covers them.
             audit_record(action="dataview.view", actor=self.actor, detail={"profile_ids": shown})

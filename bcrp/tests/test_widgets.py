@@ -7,6 +7,7 @@ from django import forms
 from django.db import connection
 from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import mark_safe
 
 from bcrp.widgets import QuickSelect
 from partnerships.models import Partnership
@@ -20,6 +21,7 @@ CHOICES = [
     ("b", 'Quote "b"'),
     ("c", "Repeat"),
     ("c", "Twin"),
+    ("d", mark_safe("<b>Already</b> safe")),
 ]
 
 

@@ -32,7 +32,7 @@ def test_chart_shows_each_viewer_to_scale_with_the_target() -> None:
     }
     svg = ET.fromstring(bench_chart_svg(data))  # noqa: S314 - our own output, not untrusted
     texts = [t.text or "" for t in svg.iter(f"{SVG}text")]
-    assert "large: sees 96,187 profiles" in texts and "p95 target 100 ms" in texts
+    assert "large: sees 96,187 profiles" in texts and "p95 target 50 ms" in texts
     assert "60 · p95 200" in texts and "240 (6x)" in texts
     widths = {}
     for rect in svg.iter(f"{SVG}rect"):
