@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache, partial
 from typing import Any
 
 import django_filters
@@ -58,6 +59,10 @@ def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
         by_birth &= Q(date_of_birth__gt=today - relativedelta(years=age_to + 1))
         by_range &= Q(age_min__lte=age_to)
     return by_birth | by_range
+
+
+def _choices(empty_label: str, queryset: QuerySet[Any]) -> list[tuple[Any, str]]:
+    return [("", empty_label), *queryset.values_list("pk", "name")]
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -141,13 +146,13 @@ class DataviewFilter(django_filters.FilterSet):
         self.form.fields["sort"].choices = SORT_CHOICES
         for name in ("gallery", "owner"):
             # The choices shown as (id, name) pairs: a model instance per partner partnership
-            # only to print its name was a tenth of the page. A chosen value is still checked
-            # against the queryset.
+            # only to print its name was a tenth of the page. Read when the form is drawn (a
+            # callable), so the API, which draws none, never asks; a chosen value is still
+            # checked against the queryset.
             field = self.form.fields[name]
-            field.widget.choices = [
-                ("", field.empty_label),
-                *self.filters[name].queryset.values_list("pk", "name"),
-            ]
+            field.widget.choices = cache(
+                partial(_choices, field.empty_label, self.filters[name].queryset)
+            )
 
     @property
     def qs(self) -> QuerySet[OffenderProfile]:
