@@ -13,9 +13,9 @@ from django.views.generic import FormView, TemplateView, View
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.keyset import BadCursor, keyset_cursor_at, keyset_page
-from bcrp.rowlinks import RowLink
+from bcrp.rows import RowDate, RowLink
 from offenders.merge import profile_merge
-from offenders.models import OffenderProfile
+from offenders.models import OffenderProfile, ProfileStatus
 from partnerships.models import Role
 from partnerships.tenancy import (
     ADMIN_AND_POLICE,
@@ -182,11 +182,16 @@ class DataviewView(PartnershipMixin, TemplateView):
         shown = [profile.pk for profile in page.rows]
         profile_link = RowLink("offenders:profile", self.partnership.slug)
         thumb_link = RowLink("offenders:image-thumb", self.partnership.slug)
+        row_date = RowDate()
+        statuses = {value: str(label) for value, label in ProfileStatus.choices}
         for profile in page.rows:
-            # Annotated by dataview_rows; the row's links are made here, not by {% url %} each.
-            token = profile.thumb_token
+            # What the row shows, made here once per page rather than by a tag or filter each.
+            token = profile.thumb_token  # annotated by dataview_rows, as notice_ends_on
             profile.link = profile_link(profile.pk)
             profile.thumb_link = thumb_link(token) if token else ""
+            profile.status_label = statuses[profile.status]
+            profile.added_on = row_date(profile.created_at)
+            profile.notice_until = row_date(profile.notice_ends_on) if profile.notice_kind else ""
         if shown:
             # The browser fetches each row's thumbnail on its own; this one event covers them.
             audit_record(action="dataview.view", actor=self.actor, detail={"profile_ids": shown})
