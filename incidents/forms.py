@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from bcrp.forms import IsoDateField, IsoDateTimeField
-from bcrp.widgets import NormalisedTextarea
+from bcrp.widgets import NormalisedTextarea, QuickSelect
 from incidents.models import (
     CCTV_MAX_OFFSET,
     MAX_PHOTOS_PER_INCIDENT,
@@ -73,6 +73,9 @@ class IncidentForm(forms.ModelForm[Incident]):
     )
     offender = OffenderChoiceField(
         queryset=OffenderProfile.objects.none(),
+        # A large partnership's gallery is thousands of choices: Django's template per option
+        # made the report page take a second to draw (`make loadtest`).
+        widget=QuickSelect,
         required=False,
         label="Do you know who it was?",
         empty_label="No / not sure",
@@ -154,7 +157,9 @@ class IncidentForm(forms.ModelForm[Incident]):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["premises"].queryset = premises_for_reporter(membership=membership)  # type: ignore[attr-defined]
-        self.fields["offender"].queryset = profiles_for_reporter(membership=membership)  # type: ignore[attr-defined]
+        self.fields["offender"].queryset = profiles_for_reporter(  # type: ignore[attr-defined]
+            membership=membership
+        ).only("id", "partnership_id", "first_name", "last_name", "aliases")
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))
