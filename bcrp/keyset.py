@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Expression, F, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
-from bcrp.api.pagination import Row
+from bcrp.api.pagination import Row, field_at
 
 # PostgreSQL's bigint: a larger id in a cursor is refused before it reaches the database.
 ID_MAX = 2**63 - 1
@@ -40,17 +40,6 @@ class KeysetPage:
     rows: list[Any] = field(default_factory=list)
     next_cursor: str | None = None
     previous_cursor: str | None = None
-
-
-def _field_at(model: type[models.Model], path: str) -> models.Field[Any, Any]:
-    found: Any = None
-    for part in path.split("__"):
-        found = model._meta.get_field(part)
-        if found.is_relation:
-            model = found.related_model
-    if not isinstance(found, models.Field) or found.is_relation:
-        raise FieldDoesNotExist(path)
-    return found
 
 
 def _columns(keys: list[SortKey]) -> list[Any]:
@@ -128,7 +117,7 @@ def keyset_page(
     for anything else."""
     if len({key.descending for key in keys}) != 1:
         raise TypeError("Keyset pages need every sort key in one direction.")
-    fields = [_field_at(queryset.model, key.path) for key in keys]
+    fields = [field_at(queryset.model, key.path) for key in keys]
     columns = _columns(keys)
     backwards = False
     if cursor:

@@ -44,15 +44,17 @@ class Row(Func):
     output_field = models.Field()
 
 
-def _field_at(model: type[models.Model], path: str) -> models.Field[Any, Any]:
-    field: Any = None
+def field_at(model: type[models.Model], path: str) -> models.Field[Any, Any]:
+    """The concrete field a sort path ("partnership__name") ends on; FieldDoesNotExist for a
+    relation or anything else a cursor value could not be checked against."""
+    found: Any = None
     for part in path.split("__"):
-        field = model._meta.get_field(part)
-        if field.is_relation:
-            model = field.related_model
-    if not isinstance(field, models.Field) or field.is_relation:
+        found = model._meta.get_field(part)
+        if found.is_relation:
+            model = found.related_model
+    if not isinstance(found, models.Field) or found.is_relation:
         raise FieldDoesNotExist(path)
-    return field
+    return found
 
 
 class KeysetPagination(BasePagination):
@@ -71,7 +73,7 @@ class KeysetPagination(BasePagination):
         if not keys or len(keys) != len(ordering):
             raise TypeError("Keyset paging needs an ordering of field names, unique last.")
         self.keys: list[str] = keys
-        self.fields = [_field_at(queryset.model, key.lstrip("-")) for key in keys]
+        self.fields = [field_at(queryset.model, key.lstrip("-")) for key in keys]
         backwards, position = self._cursor_read(request)
         if backwards:
             queryset = queryset.reverse()

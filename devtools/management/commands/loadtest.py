@@ -32,7 +32,12 @@ from bcrp.models import User
 from config.celery import app
 from devtools.loadtest import names
 from devtools.loadtest.faults import Fault, FaultRun, LoadRedis
-from devtools.management.commands.run_stack import port_in_use, signal_group, web_answers
+from devtools.management.commands.run_stack import (
+    port_in_use,
+    signal_group,
+    stop_children,
+    web_answers,
+)
 from devtools.network import Network, NetworkSpec, network_seed
 from incidents.models import Incident, IncidentPhoto
 from offenders.models import OffenderProfile
@@ -117,16 +122,7 @@ class Stack:
                 )
 
     def stop(self) -> None:
-        for child in self.children.values():
-            signal_group(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-        for child in self.children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            signal_group(child.pid, signal.SIGKILL)
+        stop_children(self.children.values(), SHUTDOWN_GRACE_SECONDS)
         for log in self.logs.values():
             log.close()
 

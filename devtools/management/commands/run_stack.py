@@ -18,7 +18,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -237,18 +237,24 @@ class Command(BaseCommand):
         }
 
     def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        # Each child leads its own process group (gunicorn's and Celery's pool processes too);
-        # the whole group goes, even when its leader has exited already.
-        for child in children.values():
-            signal_group(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            signal_group(child.pid, signal.SIGKILL)
+        stop_children(children.values(), SHUTDOWN_GRACE_SECONDS)
+
+
+def stop_children(children: Iterable[subprocess.Popen[bytes]], grace: float) -> None:
+    """SIGTERM to each child's process group, up to `grace` seconds for all to exit, then
+    SIGKILL. Each child leads its own process group (gunicorn's and Celery's pool processes
+    too); the whole group goes, even when its leader has exited already."""
+    children = list(children)
+    for child in children:
+        signal_group(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        signal_group(child.pid, signal.SIGKILL)
 
 
 def signal_group(group: int, signum: int) -> None:
