@@ -55,7 +55,7 @@ bench: $(INSTALLED)
 	BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py migrate --verbosity 0
 	CELERY_QUEUE=bench BCRP_EMBEDDED_DB=bcrp_bench_match $(PY) manage.py bench_matcher
 
-# The large bench network in its own database (seeding takes about 15 minutes), served by gunicorn
+# The large bench network in its own database (seeding takes 5 to 7 minutes), served by gunicorn
 # (4 workers), two Celery workers and beat; Locust at 10 then 50 users while a worker is killed and
 # Redis crashes. Prints what it measured (also var/bench/loadtest.json).
 # A quicker run on a small network: LOADTEST_ARGS="--partnerships 40 --hub-profiles 2400 --duration 30"
