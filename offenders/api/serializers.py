@@ -19,6 +19,7 @@ from offenders.models import (
     Exclusion,
     Gallery,
     GalleryPlacement,
+    IdentificationSource,
     NoticeKind,
     NoticeStatus,
     OffenderImage,
@@ -213,6 +214,13 @@ class ProfileSerializer(MemberProfileSerializer):
         child=serializers.CharField(), read_only=True, help_text="Offences recorded."
     )
     notes = serializers.CharField(read_only=True, help_text="Notes for administrators and police.")
+    identification_source = serializers.ChoiceField(
+        choices=IdentificationSource.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the person was identified (the weight the name may be given); empty if "
+        "not recorded.",
+    )
     local_only = serializers.BooleanField(read_only=True, help_text="Never shared with partners.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was added.")
     updated_at = serializers.DateTimeField(read_only=True, help_text="When it last changed.")
@@ -232,6 +240,7 @@ class ProfileSerializer(MemberProfileSerializer):
             "distinguishing_features",
             "offence_types",
             "notes",
+            "identification_source",
             "local_only",
             "created_at",
             "updated_at",

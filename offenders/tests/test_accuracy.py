@@ -304,3 +304,20 @@ def test_an_incident_says_how_its_identified_offender_was_identified(
     for user in (admin_a, police_a):
         page = client_for(user).get(f"/p/alpha/incidents/{incident.pk}/").content.decode()
         assert "(Identified (confirmed by an administrator); police confirmed)" in page
+
+
+def test_the_api_says_how_a_profile_was_identified_to_administrators_and_police(
+    partnership_a: Partnership, admin_a: User, police_a: User
+) -> None:
+    confirmed = ProfileFactory(partnership=partnership_a, identification_source="police")
+    unrecorded = ProfileFactory(partnership=partnership_a, identification_source="")
+    for user in (admin_a, police_a):
+        client = api_client_for(api_token_for(user, partnership_a))
+        assert (
+            client.get(f"/api/v1/p/alpha/profiles/{confirmed.pk}/").json()["identification_source"]
+            == "police"
+        )
+        body = client.get(f"/api/v1/p/alpha/profiles/{unrecorded.pk}/").json()
+        assert body["identification_source"] == ""
+    schema = client_for(admin_a).get("/api/v1/schema/").content.decode()
+    assert "identification_source" in schema
