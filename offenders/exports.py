@@ -27,6 +27,7 @@ from offenders.models import (
     ExportStatus,
     OffenderProfile,
     SubjectAccessExport,
+    SubjectRequest,
 )
 
 EXPORT_KEEP_DAYS = 7
@@ -41,8 +42,9 @@ Prepared: {prepared} (request reference: {request_reference})
 
 profile.json  what the partnership records about the person: names, description, offence types
               and warning markers, notes, status, galleries they are shown in, warning and
-              exclusion notices, incidents they are linked to, and when the record was
-              created, changed and viewed (the dates of each action on it).
+              exclusion notices, incidents they are linked to, the appeals and access
+              requests made from a notice's page and what became of them, and when the
+              record was created, changed and viewed (the dates of each action on it).
 photos/       every photo held on the profile, as stored (metadata was removed on upload).
 
 Staff names and other people's details are left out: they are not the person's data.
@@ -137,6 +139,26 @@ def profile_document(profile: OffenderProfile) -> dict[str, Any]:
             "incident__occurred_at"
         )
     ]
+    requests = [
+        {
+            "kind": r.get_kind_display(),
+            "received": r.received_at,
+            "name_given": r.name,
+            "email": r.email,
+            "phone": r.phone,
+            "postal_address": r.postal_address,
+            "details": r.details,
+            "identity_offered": r.identity_note,
+            "answer_due": r.due_on,
+            "status": r.get_status_display(),
+            "outcome": r.outcome,
+            "decided": r.decided_at,
+        }
+        # What the person sent, through any of this profile's notices; not who answered it.
+        for r in SubjectRequest.objects.filter(notice__profile=profile).order_by(
+            "received_at", "id"
+        )
+    ]
     history = [
         {"when": when, "what": action}
         # The owning partnership answers for its own processing; peers are controllers of theirs.
@@ -153,6 +175,7 @@ def profile_document(profile: OffenderProfile) -> dict[str, Any]:
         "galleries": galleries,
         "notices": notices,
         "incidents": incidents,
+        "requests": requests,
         "history": history,
     }
     return json.loads(json.dumps(document, default=_text))

@@ -16,7 +16,7 @@ from bcrp.crypto import private_storage, read_encrypted
 from bcrp.models import AuditEvent, User
 from incidents.services import incident_link
 from offenders import services as offender_services
-from offenders.exports import EXPORT_KEEP_DAYS, export_build, exports_sweep
+from offenders.exports import EXPORT_KEEP_DAYS, export_build, exports_sweep, profile_document
 from offenders.models import ExportStatus, SubjectAccessExport
 from offenders.retention import RECYCLE_DAYS, retention_purge
 from partnerships.models import Partnership
@@ -207,3 +207,38 @@ def test_a_failed_export_says_so_and_what_to_do(subject: Any, admin_a: User) -> 
     assert "could not be prepared" in page and "Ask again from the profile page" in page
     assert "every 2s" not in page  # no more polling
     assert client_for(admin_a).get(f"/p/alpha/exports/{export.token}/download/").status_code == 404
+
+
+def test_the_export_holds_what_the_person_sent_from_the_notice_page(
+    subject: Any, admin_a: User
+) -> None:
+    """Their own appeal and access request are the person's data too (UK GDPR Art. 15);
+    who answered them is not."""
+    notice = subject.notices.get()
+    offender_services.subject_request_submit(
+        notice=notice,
+        kind="access",
+        name="Dean Fletcher",
+        email="dean@example.net",
+        details="Everything you hold on me, please.",
+        identity_note="Driving licence, will bring it in.",
+        actor=Actor(user=None, ip="10.1.2.3"),
+    )
+    offender_services.subject_request_submit(
+        notice=notice,
+        kind="appeal",
+        name="Dean Fletcher",
+        phone="07700 900123",
+        details="I was at work that afternoon.",
+        actor=Actor(user=None, ip="10.1.2.3"),
+    )
+    document = profile_document(subject)
+    kinds = [(r["kind"], r["details"]) for r in document["requests"]]
+    assert kinds == [
+        ("Subject access request", "Everything you hold on me, please."),
+        ("Appeal", "I was at work that afternoon."),
+    ]
+    access = document["requests"][0]
+    assert access["email"] == "dean@example.net" and access["answer_due"]
+    assert access["identity_offered"] == "Driving licence, will bring it in."
+    assert admin_a.email not in json.dumps(document)
