@@ -520,17 +520,12 @@ def exclusion_appeal(
     return notice
 
 
-# The partnership has no setting for how long an appeal's review may take, so an appeal is due
-# for a decision this many days after it arrives.
-APPEAL_REVIEW_DAYS = 14
-
-
-def subject_request_due_on(*, kind: str, received_on: date) -> date:
+def subject_request_due_on(*, kind: str, received_on: date, appeal_days: int = 14) -> date:
     """The answer's deadline: one calendar month for a subject access request (UK GDPR Art.
-    12(3)), APPEAL_REVIEW_DAYS for an appeal."""
+    12(3)); for an appeal, the partnership's `appeal_decision_days`."""
     if kind == SubjectRequestKind.ACCESS:
         return received_on + relativedelta(months=1)
-    return received_on + timedelta(days=APPEAL_REVIEW_DAYS)
+    return received_on + timedelta(days=appeal_days)
 
 
 @transaction.atomic
@@ -570,7 +565,11 @@ def subject_request_submit(
         details=details,
         identity_note=identity_note,
         received_at=received_at,
-        due_on=subject_request_due_on(kind=kind, received_on=timezone.localdate(received_at)),
+        due_on=subject_request_due_on(
+            kind=kind,
+            received_on=timezone.localdate(received_at),
+            appeal_days=notice.profile.partnership.appeal_decision_days,
+        ),
     )
     request.full_clean()
     request.save()

@@ -90,6 +90,15 @@ class Partnership(models.Model):
             "Special-category data (UK GDPR Art. 9): off unless the scheme has a lawful basis."
         ),
     )
+    appeal_decision_days = models.PositiveSmallIntegerField(
+        "an appeal is decided within (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=(
+            "An appeal from a notice's page is due for a decision this many days after it "
+            "arrives; it shows on the administrators' to-do list with that deadline."
+        ),
+    )
     second_approval_to_circulate = models.BooleanField(
         "a second administrator approves circulation",
         default=False,

@@ -418,6 +418,7 @@ PARTNERSHIP_SETTINGS = (
     "warning_months",
     "exclusion_months",
     "escalate_repeat_warnings",
+    "appeal_decision_days",
     "retention_months",
     "records_perceived_ethnicity",
     "member_session_hours",

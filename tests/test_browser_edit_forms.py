@@ -206,6 +206,7 @@ def full_settings(world: World) -> Partnership:
             "warning_months": 9,
             "exclusion_months": 18,
             "escalate_repeat_warnings": False,
+            "appeal_decision_days": 21,
             "retention_months": 36,
             "member_session_hours": 8,
             "second_approval_to_circulate": True,

@@ -34,6 +34,7 @@ def current_values(partnership: Partnership, **changes: Any) -> dict[str, Any]:
         "appeal_instructions": partnership.appeal_instructions,
         "warning_months": partnership.warning_months,
         "exclusion_months": partnership.exclusion_months,
+        "appeal_decision_days": partnership.appeal_decision_days,
         "retention_months": partnership.retention_months,
         "member_session_hours": partnership.member_session_hours,
     }
@@ -217,6 +218,8 @@ def test_a_members_sign_in_lasts_as_long_as_the_partnership_says(
         ("exclusion_months", "61", "less than or equal to 60"),
         ("warning_months", "-3", "greater than or equal to"),
         ("retention_months", "121", "less than or equal to 120"),
+        ("appeal_decision_days", "0", "greater than or equal to 1"),
+        ("appeal_decision_days", "91", "less than or equal to 90"),
         ("retention_months", "twelve", "Enter a whole number"),
         ("member_session_hours", "0", "greater than or equal to 1"),
         ("member_session_hours", "721", "at most 12 hours"),

@@ -23,6 +23,7 @@ from offenders.models import (
 )
 from offenders.views import PUBLIC_SUBMISSIONS_PER_HOUR, PUBLIC_VIEWS_PER_HOUR
 from partnerships.models import Partnership
+from partnerships.services import partnership_settings_change
 from tests.factories import BusinessFactory, PremisesFactory, ProfileFactory, image_on
 from tests.fixtures import client_for
 
@@ -431,3 +432,21 @@ def test_the_notice_page_lists_the_persons_requests_for_administrators_only(
     assert police_page.status_code == 200
     assert link not in police_page.content.decode()
     assert client_for(police_a).get(link).status_code == 403
+
+
+def test_the_partnership_sets_how_long_an_appeal_may_wait(
+    notice: Exclusion, partnership_a: Partnership, admin_a: User
+) -> None:
+    """The scheme settings page holds the appeal's deadline; a new appeal is due that many
+    days after it arrives, and the change is on the audit trail."""
+    page = client_for(admin_a).get("/p/alpha/settings/").content.decode()
+    assert 'name="appeal_decision_days"' in page and 'value="14"' in page
+    partnership_settings_change(
+        partnership=partnership_a, values={"appeal_decision_days": 21}, actor=Actor(user=admin_a)
+    )
+    response = public_client().post(f"/n/{notice.public_token}/appeal/", appeal_data())
+    assert response.status_code == 302
+    appeal = SubjectRequest.objects.get(kind="appeal")
+    assert appeal.due_on == timezone.localdate(appeal.received_at) + timedelta(days=21)
+    event = AuditEvent.objects.get(action="partnership.settings_change")
+    assert event.detail["appeal_decision_days"] == [14, 21]
