@@ -21,9 +21,10 @@ def public_client_key(group: str, request: HttpRequest) -> str:
 def over_hourly_limit(request: HttpRequest, group: str, per_hour: int) -> bool:
     """Counts this request against the address's hourly allowance for `group`; True once
     the allowance is spent."""
-    return is_ratelimited(
+    limited: bool = is_ratelimited(
         request, group=group, key=public_client_key, rate=f"{per_hour}/h", increment=True
     )
+    return limited
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:
