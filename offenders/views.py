@@ -4,6 +4,7 @@ through offenders.selectors."""
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_ratelimit.core import is_ratelimited
 
 from bcrp.actors import CHANGE, EXPORT, VIEW, Actor, client_ip
 from bcrp.audit import audit_record
 from bcrp.forms import InvalidFormIs400, form_errors_from
-from bcrp.public_limits import over_hourly_limit, too_many_requests
 from bcrp.qr import qr_svg_data_url
 from offenders import selectors, services
 from offenders.briefing import briefing_pdf
@@ -784,6 +785,10 @@ PUBLIC_VIEWS_PER_HOUR = 30
 PUBLIC_SUBMISSIONS_PER_HOUR = 5
 
 
+def public_client_key(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
 class PublicNoticeView(TemplateView):
     """A notice's public page: which partnership, what kind of notice, the premises and dates,
     its status and appeal outcome, the privacy notice, and the person's two forms. No sign-in;
@@ -794,14 +799,30 @@ class PublicNoticeView(TemplateView):
     notice: Exclusion
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        limited = over_hourly_limit(request, "public-notice-view", PUBLIC_VIEWS_PER_HOUR)
+        limited = is_ratelimited(
+            request,
+            group="public-notice-view",
+            key=public_client_key,
+            rate=f"{PUBLIC_VIEWS_PER_HOUR}/h",
+            increment=True,
+        )
         if request.method == "POST":
             limited = (
-                over_hourly_limit(request, "public-notice-submit", PUBLIC_SUBMISSIONS_PER_HOUR)
+                is_ratelimited(
+                    request,
+                    group="public-notice-submit",
+                    key=public_client_key,
+                    rate=f"{PUBLIC_SUBMISSIONS_PER_HOUR}/h",
+                    increment=True,
+                )
                 or limited
             )
         if limited:
-            return too_many_requests(request)
+            # A fixed window of an hour: it has ended by this time at the latest.
+            again = timezone.localtime() + timedelta(hours=1)
+            response = render(request, "public/too_many.html", {"again": again}, status=429)
+            response["Retry-After"] = "3600"
+            return response
         notice = selectors.notice_by_public_token(token=kwargs["token"])
         if notice is None:
             return render(request, "public/notice_gone.html", status=404)

@@ -13,7 +13,6 @@ from django.views.generic import FormView, TemplateView, View
 from bcrp.actors import CHANGE, VIEW
 from bcrp.audit import audit_record
 from bcrp.keyset import BadCursor, keyset_cursor_at, keyset_page
-from bcrp.public_limits import over_hourly_limit, too_many_requests
 from bcrp.rows import RowDate, RowLink
 from offenders.merge import profile_merge
 from offenders.models import OffenderProfile, ProfileStatus
@@ -523,7 +522,6 @@ class DocumentSettingsView(PartnershipMixin, FormView[DocumentSettingsForm]):
 
 
 PUBLIC_NOTICES = {False: DocumentKind.PRIVACY_NOTICE, True: DocumentKind.PRIVACY_NOTICE_SHORT}
-PUBLIC_PRIVACY_VIEWS_PER_HOUR = 60
 
 
 class PublicPrivacyNoticeView(TemplateView):
@@ -536,10 +534,6 @@ class PublicPrivacyNoticeView(TemplateView):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Anyone may ask, and each asking brings the notice up to date (and may draw a PDF):
-        # limited per address like a notice's public page, so no one can keep the server busy.
-        if over_hourly_limit(request, "public-privacy-view", PUBLIC_PRIVACY_VIEWS_PER_HOUR):
-            return too_many_requests(request)
         scheme = selectors.partnership_by_slug(slug=kwargs["slug"])
         if scheme is None:
             raise Http404("No such scheme.")

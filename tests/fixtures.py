@@ -65,9 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # API request counts under this run's own prefix (set before the throttle first reads the
     # cache): token ids restart with each test database, so two runs on one Redis would share them.
     settings.CACHES["api"]["KEY_PREFIX"] = f"api-{TEST_QUEUE}"
-    # The public pages' per-address counters likewise: tests come from 127.0.0.1, and a run an
-    # hour after another must not find its allowance spent.
-    settings.CACHES["ratelimit"]["KEY_PREFIX"] = f"ratelimit-{TEST_QUEUE}"
     # WhiteNoise looks for collected files; tests serve static files from the finders.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
@@ -35,7 +34,7 @@ def ratelimit_counters_forget() -> None:
     """The browser always comes from 127.0.0.1 and the page's counters live an hour in Redis:
     forget them, so that runs close together are not refused."""
     client = caches["ratelimit"]._cache.get_client(write=True)  # type: ignore[attr-defined]
-    for key in client.scan_iter(match=f"{settings.CACHES['ratelimit']['KEY_PREFIX']}:*"):
+    for key in client.scan_iter(match="ratelimit:*"):
         client.delete(key)
 
 

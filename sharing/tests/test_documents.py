@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from partnerships.models import Partnership, Role
 from sharing import services as sharing_services
 from sharing.documents import document_current, documents_refresh
 from sharing.models import DocumentKind, SchemeDocument
-from sharing.views import PUBLIC_PRIVACY_VIEWS_PER_HOUR
 from tests.factories import GalleryFactory, ProfileFactory, partnership_make, person_in
 from tests.fixtures import client_for, wait_for
 
@@ -400,18 +398,3 @@ def test_the_refresh_task_refreshes_both_sides(
     documents_refresh_task(partnership_a.pk)
     assert SchemeDocument.objects.filter(partnership=bravo_agreed).count() == 5
     assert not SchemeDocument.objects.filter(partnership__slug="charlie").exists()
-
-
-def test_the_public_privacy_notices_are_limited_per_address(partnership_a: Partnership) -> None:
-    """Each asking brings the notice up to date and may draw a PDF: an address gets its hour's
-    allowance, HTML and PDF together, then a 429 saying when to try again; others still get in."""
-    octets = ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
-    visitor = Client(REMOTE_ADDR=f"10.{octets}")
-    urls = ["/privacy/alpha/", "/privacy/alpha/short/", "/privacy/alpha/pdf/"]
-    for n in range(PUBLIC_PRIVACY_VIEWS_PER_HOUR):
-        assert visitor.get(urls[n % len(urls)]).status_code == 200
-    for url in (*urls, "/privacy/no-such-scheme/"):
-        refused = visitor.get(url)
-        assert refused.status_code == 429 and refused["Retry-After"] == "3600"
-        assert "Please try again after" in refused.content.decode()
-    assert Client(REMOTE_ADDR="10.250.250.250").get("/privacy/alpha/").status_code == 200
