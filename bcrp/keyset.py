@@ -3,9 +3,7 @@ never by counting past the rows before it, so the fiftieth page costs what the f
 
 from __future__ import annotations
 
-import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +13,7 @@ from django.db import models
 from django.db.models import Expression, F, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 
-from bcrp.api.pagination import Row, field_at
+from bcrp.api.pagination import Row, cursor_decode, cursor_encode, field_at
 
 # PostgreSQL's bigint: a larger id in a cursor is refused before it reaches the database.
 ID_MAX = 2**63 - 1
@@ -55,9 +53,7 @@ def _value_of(row: Any, path: str) -> Any:
 
 def cursor_make(order: str, values: list[Any], *, backwards: bool = False) -> str:
     """The cursor of the page after (backwards: before) the row with these key values."""
-    plain = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-    raw = json.dumps({"o": order, "k": plain, "b": backwards}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+    return cursor_encode({"o": order, "k": values, "b": backwards})
 
 
 def _position_check(value: Any, model_field: models.Field[Any, Any]) -> Any:
@@ -84,7 +80,7 @@ def cursor_read(
 ) -> tuple[bool, list[Any]]:
     """The direction and key values of a cursor `cursor_make` gave out for this sort order."""
     try:
-        data = json.loads(base64.urlsafe_b64decode((raw + "=" * (-len(raw) % 4)).encode("ascii")))
+        data = cursor_decode(raw)
         if not isinstance(data, dict) or data.get("o") != order:
             raise BadCursor(raw)
         values = data["k"]
@@ -151,10 +147,9 @@ def keyset_cursor_at(
 ) -> str | None:
     """The cursor of the page that starts `offset` rows in (for an old page-number address),
     or None when there are not that many rows."""
-    columns = [key.column if key.column is not None else F(key.path) for key in keys]
     ordering = [
         column.desc() if key.descending else column.asc()
-        for key, column in zip(keys, columns, strict=True)
+        for key, column in zip(keys, _columns(keys), strict=True)
     ]
     names = [f"keyset_{index}" for index in range(len(keys))]
     found = (

@@ -30,11 +30,28 @@ PAGE_SIZE = 50
 BAD_CURSOR = "That cursor is not one this list gave out: start again from the first page."
 
 
+def cursor_encode(payload: dict[str, Any]) -> str:
+    """A cursor's text: its JSON, key values as ISO text where they are dates or times, in
+    unpadded URL-safe base64."""
+    payload = {
+        **payload,
+        "k": [
+            value.isoformat() if hasattr(value, "isoformat") else value for value in payload["k"]
+        ],
+    }
+    raw = json.dumps(payload, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+
+
+def cursor_decode(raw: str) -> Any:
+    """What `cursor_encode` wrote, unchecked; ValueError, UnicodeError or binascii.Error for
+    text that is not a cursor."""
+    return json.loads(base64.urlsafe_b64decode((raw + "=" * (-len(raw) % 4)).encode("ascii")))
+
+
 def cursor_at(values: Sequence[Any], *, backwards: bool = False) -> str:
     """The cursor of the page after (or, backwards, before) the row with these key values."""
-    plain = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-    raw = json.dumps({"k": plain, "b": backwards}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode("ascii").rstrip("=")
+    return cursor_encode({"k": list(values), "b": backwards})
 
 
 class Row(Func):
@@ -115,8 +132,7 @@ class KeysetPagination(BasePagination):
         if not raw:
             return False, None
         try:
-            padded = raw + "=" * (-len(raw) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            data = cursor_decode(raw)
             backwards = bool(data["b"])
             values = data["k"]
             if not isinstance(values, list) or len(values) != len(self.fields):
