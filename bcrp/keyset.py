@@ -45,6 +45,9 @@ def _columns(keys: list[SortKey]) -> list[Any]:
 
 
 def _value_of(row: Any, path: str) -> Any:
+    if isinstance(row, tuple):
+        # A named values_list() row holds each path under its own name.
+        return getattr(row, path)
     value = row
     for part in path.split("__"):
         value = getattr(value, part)

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -29,8 +30,13 @@ class QuickSelect(forms.Select):
     ) -> SafeString:
         chosen = set(self.format_value(value))
         rows = []
+        choices = self.choices
+        if isinstance(choices, CallableChoiceIterator):
+            # Its pairs as the callable gives them: normalising them again, pair by pair, cost
+            # more than drawing them (a grouped choice still falls back below).
+            choices = choices.func()
         # A for loop, not list(): list() asks a ModelChoiceIterator for len(), a COUNT query.
-        for option, label in self.choices:
+        for option, label in choices:
             if isinstance(label, list | tuple):
                 return super().render(name, value, attrs, renderer)
             text = "" if option is None else str(option)
@@ -48,6 +54,13 @@ class QuickSelect(forms.Select):
             flatatt(self.build_attrs(self.attrs, attrs)),
             SafeString("".join(rows)),
         )
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        # Django's Select looks at the first choice, which lists (and normalises) every choice;
+        # a field that is not required gets no `required` attribute whatever its choices.
+        if not self.is_required:
+            return False
+        return bool(super().use_required_attribute(initial))
 
 
 def _escaped(label: Any) -> str:

@@ -13,7 +13,17 @@ from partnerships.selectors import membership_active, memberships_of_user
 def partnerships(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    return {"my_memberships": memberships_of_user(user=request.user)}
+    # The switcher and the dashboard print these few columns: the partnership's two dozen
+    # others were read and built on every page.
+    memberships = memberships_of_user(user=request.user).only(
+        "id",
+        "role",
+        "partnership_id",
+        "partnership__slug",
+        "partnership__name",
+        "partnership__police_force_area",
+    )
+    return {"my_memberships": memberships}
 
 
 def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
@@ -26,8 +36,11 @@ def critical_bulletins(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None) or _membership_from_path(request)
     if membership is None:
         return {}
+    awaiting = bulletins_awaiting_acknowledgement(membership=membership)
+    if awaiting.query.is_empty():
+        return {}  # none for this role: not even an empty query to compile
     return {
-        "bulletins_awaiting": bulletins_awaiting_acknowledgement(membership=membership),
+        "bulletins_awaiting": awaiting,
         "bulletins_partnership": membership.partnership,
     }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+import jinja2
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
@@ -100,7 +101,18 @@ TEMPLATES = [
                 "config.context_processors.partnerships",
                 "config.context_processors.critical_bulletins",
             ],
+            "libraries": {"frame": "config.frame"},
         },
+    },
+    {
+        # For the few fragments drawn hundreds of times a minute (the Dataview's rows): Jinja2
+        # compiles a template to Python, several times faster than Django's engine at fifty
+        # rows. Only templates under templates/jinja2/, asked for by this engine's name.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"undefined": jinja2.StrictUndefined},
     },
 ]
 

@@ -97,6 +97,12 @@ class IdentificationSource(models.TextChoices):
     CCTV = "cctv", "CCTV likeness"
 
 
+def display_name_of(first_name: str, last_name: str) -> str:
+    """How a profile is named on every page: its names, or "Unknown person"."""
+    name = " ".join(part for part in (first_name, last_name) if part)
+    return name or "Unknown person"
+
+
 class OffenderProfile(models.Model):
     """A person a partnership holds intelligence on. Owned by exactly one partnership."""
 
@@ -216,8 +222,7 @@ class OffenderProfile(models.Model):
 
     @property
     def display_name(self) -> str:
-        name = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return name or "Unknown person"
+        return display_name_of(self.first_name, self.last_name)
 
     @property
     def warning_marker_labels(self) -> list[str]:

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 def membership_active(*, user: User | AnonymousUser, slug: str) -> Membership | None:
     if not isinstance(user, User):
         return None
+    # The partnership only: every page under /p/ asks this first, and a member's business and
+    # premises, which few pages print, doubled what building and planning the query cost.
     return (
-        Membership.objects.select_related("partnership", "business", "premises")
+        Membership.objects.select_related("partnership")
         .filter(user=user, partnership__slug=slug, ended_at=None)
         .first()
     )

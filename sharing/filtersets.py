@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from functools import cache, partial
 from typing import Any
@@ -17,6 +18,7 @@ from bcrp.widgets import IsoDateInput, QuickSelect
 from offenders.models import (
     Build,
     EthnicityCode,
+    Gallery,
     Gender,
     OffenceType,
     OffenderProfile,
@@ -96,13 +98,16 @@ class DataviewFilter(django_filters.FilterSet):
         empty_label="Any warning",
     )
     gallery = django_filters.ModelChoiceFilter(
-        label="Gallery", queryset=None, method="in_gallery", empty_label="Any gallery"
+        label="Gallery",
+        queryset=Gallery.objects.none(),  # each request gives its partnership's
+        method="in_gallery",
+        empty_label="Any gallery",
     )
     status = django_filters.ChoiceFilter(choices=ProfileStatus.choices, empty_label="Any status")
     owner = django_filters.ModelChoiceFilter(
         label="Partnership",
         field_name="partnership",
-        queryset=None,
+        queryset=Partnership.objects.none(),  # each request gives its partnership's
         empty_label="Any partnership",
     )
     added_from = django_filters.DateFilter(
@@ -135,24 +140,25 @@ class DataviewFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partnership = partnership
-        for filter_ in self.filters.values():
-            if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
-                filter_.extra["widget"] = QuickSelect
         self.filters["gallery"].queryset = galleries_of_partnership(partnership=partnership)
         self.filters["owner"].queryset = owners_visible(partnership=partnership)
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
-        self.form.fields["sort"].choices = SORT_CHOICES
         for name in ("gallery", "owner"):
-            # The choices shown as (id, name) pairs: a model instance per partner partnership
-            # only to print its name was a tenth of the page. Read when the form is drawn (a
-            # callable), so the API, which draws none, never asks; a chosen value is still
-            # checked against the queryset.
+            # This partnership's choices, on this request's own copy of the field: a chosen
+            # value is checked against the queryset. They are shown as (id, name) pairs: a
+            # model instance per partner partnership only to print its name was a tenth of
+            # the page. Read when the form is drawn (a callable), so the API, which draws
+            # none, never asks.
             field = self.form.fields[name]
+            field.queryset = self.filters[name].queryset
             field.widget.choices = cache(
                 partial(_choices, field.empty_label, self.filters[name].queryset)
             )
+
+    def get_form_class(self) -> type[forms.Form]:
+        return _form_class(frozenset(self.filters))
 
     @property
     def qs(self) -> QuerySet[OffenderProfile]:
@@ -236,3 +242,21 @@ class DataviewFilter(django_filters.FilterSet):
         if "perceived_ethnicity" not in self.filters or not self.form.is_valid():
             return ""
         return str(self.form.cleaned_data.get("perceived_ethnicity") or "")
+
+
+@cache
+def _form_class(names: frozenset[str]) -> type[forms.Form]:
+    """The filter form's class, made once per set of filters rather than on every request
+    (with a new field for each filter): a tenth of the filters' cost. Its model choice fields
+    list nothing until a request gives them its partnership's querysets."""
+    filters = copy.deepcopy(DataviewFilter.base_filters)
+    fields: dict[str, forms.Field] = {}
+    for name, filter_ in filters.items():
+        if name not in names:
+            continue
+        if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
+            filter_.extra["widget"] = QuickSelect
+        fields[name] = filter_.field
+    if "sort" in fields:
+        fields["sort"].choices = SORT_CHOICES  # type: ignore[attr-defined]
+    return type("DataviewFilterForm", (DataviewFilter._meta.form,), fields)

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import (
-    Case,
+    CharField,
     Count,
+    DateField,
     Exists,
     F,
+    Field,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from bcrp.actors import VIEW, Action
 from offenders.models import (
-    Exclusion,
     GalleryPlacement,
     NoticeKind,
     NoticeStatus,
@@ -177,17 +177,49 @@ def profiles_for_dataview(*, membership: Membership) -> QuerySet[OffenderProfile
     )
 
 
+# What each Dataview row shows beside the profile's own columns, as literal SQL: the ORM built,
+# resolved and compiled these four correlated subqueries again on every page, a seventh of the
+# page's time, for SQL that never changes. Each reads one profile's rows through its table's
+# profile_id index; the outer profile is the query's base table.
+_ROW_THUMB_SQL = (
+    "SELECT i.token FROM offenders_offenderimage i"
+    ' WHERE i.profile_id = "offenders_offenderprofile"."id"'
+    " AND i.is_primary AND i.processed_at IS NOT NULL ORDER BY i.position, i.id LIMIT 1"
+)
+# The strongest notice in force today: an exclusion outranks a warning, then the one lasting
+# longest. Parameters: the active status, today twice, the exclusion kind.
+_ROW_NOTICE_WHERE = (
+    ' FROM offenders_exclusion n WHERE n.profile_id = "offenders_offenderprofile"."id"'
+    " AND n.status = %s AND n.starts_on <= %s AND n.ends_on >= %s"
+    " ORDER BY CASE WHEN n.kind = %s THEN 0 ELSE 1 END, n.ends_on DESC LIMIT 1"
+)
+_ROW_NOTICE_KIND_SQL = "SELECT n.kind" + _ROW_NOTICE_WHERE
+_ROW_NOTICE_ENDS_SQL = "SELECT n.ends_on" + _ROW_NOTICE_WHERE
+_ROW_GALLERIES_SQL = (
+    "ARRAY(SELECT g.name FROM offenders_galleryplacement gp"
+    " JOIN offenders_gallery g ON g.id = gp.gallery_id"
+    ' WHERE gp.profile_id = "offenders_offenderprofile"."id" ORDER BY g.name, gp.id)'
+)
+
+
+def _row_columns(today: date) -> dict[str, RawSQL]:
+    notice = (NoticeStatus.ACTIVE.value, today, today, NoticeKind.EXCLUSION.value)
+    columns: dict[str, tuple[str, tuple[Any, ...], Field[Any, Any]]] = {
+        "thumb_token": (_ROW_THUMB_SQL, (), CharField()),
+        "notice_kind": (_ROW_NOTICE_KIND_SQL, notice, CharField()),
+        "notice_ends_on": (_ROW_NOTICE_ENDS_SQL, notice, DateField()),
+        "gallery_names": (_ROW_GALLERIES_SQL, (), ArrayField(CharField())),
+    }
+    # Literal SQL from this module; the only values are parameters.
+    return {
+        name: RawSQL(sql, params, output_field=field)  # noqa: S611
+        for name, (sql, params, field) in columns.items()
+    }
+
+
 def dataview_rows(*, membership: Membership) -> QuerySet[OffenderProfile]:
     """The Dataview page's rows: each visible profile with what its row shows (thumbnail, the
     strongest notice in force, gallery names) in the page's own query, not one query each."""
-    today = timezone.localdate()
-    notice = Exclusion.objects.filter(
-        profile=OuterRef("pk"), status=NoticeStatus.ACTIVE, starts_on__lte=today, ends_on__gte=today
-    ).order_by(
-        # An exclusion outranks a warning, then the one lasting longest.
-        Case(When(kind=NoticeKind.EXCLUSION, then=Value(0)), default=Value(1)),
-        "-ends_on",
-    )
     return (
         profiles_visible(membership=membership)
         .select_related("partnership")
@@ -202,20 +234,7 @@ def dataview_rows(*, membership: Membership) -> QuerySet[OffenderProfile]:
             "partnership__id",
             "partnership__name",
         )
-        .annotate(
-            thumb_token=Subquery(
-                OffenderImage.objects.filter(
-                    profile=OuterRef("pk"), is_primary=True, processed_at__isnull=False
-                ).values("token")[:1]
-            ),
-            notice_kind=Subquery(notice.values("kind")[:1]),
-            notice_ends_on=Subquery(notice.values("ends_on")[:1]),
-            gallery_names=ArraySubquery(
-                GalleryPlacement.objects.filter(profile=OuterRef("pk"))
-                .order_by("gallery__name", "pk")
-                .values("gallery__name")
-            ),
-        )
+        .annotate(**_row_columns(timezone.localdate()))
     )
 
 
