@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache, partial
 from typing import Any
@@ -63,8 +64,8 @@ def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
     return by_birth | by_range
 
 
-def _choices(empty_label: str, queryset: QuerySet[Any]) -> list[tuple[Any, str]]:
-    return [("", empty_label), *queryset.values_list("pk", "name")]
+def _choices(empty_label: str, choices_of: Callable[[], QuerySet[Any]]) -> list[tuple[Any, str]]:
+    return [("", empty_label), *choices_of().values_list("pk", "name")]
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -140,22 +141,23 @@ class DataviewFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partnership = partnership
-        self.filters["gallery"].queryset = galleries_of_partnership(partnership=partnership)
-        self.filters["owner"].queryset = owners_visible(partnership=partnership)
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
-        for name in ("gallery", "owner"):
-            # This partnership's choices, on this request's own copy of the field: a chosen
-            # value is checked against the queryset. They are shown as (id, name) pairs: a
-            # model instance per partner partnership only to print its name was a tenth of
-            # the page. Read when the form is drawn (a callable), so the API, which draws
-            # none, never asks.
+        partnership_choices: dict[str, Callable[[], QuerySet[Any]]] = {
+            "gallery": partial(galleries_of_partnership, partnership=partnership),
+            "owner": partial(owners_visible, partnership=partnership),
+        }
+        for name, choices_of in partnership_choices.items():
             field = self.form.fields[name]
-            field.queryset = self.filters[name].queryset
-            field.widget.choices = cache(
-                partial(_choices, field.empty_label, self.filters[name].queryset)
-            )
+            if self.data.get(name):
+                # A value to check against this partnership's choices. With none, the field
+                # keeps its empty queryset, which nothing reads.
+                field.queryset = choices_of()
+            # Shown as (id, name) pairs, read when the form is drawn (a callable): the API and
+            # htmx answers, which draw none, never ask. A model instance per partner
+            # partnership only to print its name was a tenth of the page.
+            field.widget.choices = cache(partial(_choices, field.empty_label, choices_of))
 
     def get_form_class(self) -> type[forms.Form]:
         return _form_class(frozenset(self.filters))

@@ -83,3 +83,26 @@ def test_the_htmx_answer_is_the_results_alone(partnership_a: Partnership, admin_
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="dataview-results"') and "R-ROWS3" in html
     assert "<html" not in html and 'role="search"' not in html
+
+
+def test_a_gallery_or_partnership_filter_takes_only_this_partnerships_choices(
+    partnership_a: Partnership, partnership_b: Partnership, admin_a: User
+) -> None:
+    """Alpha and Bravo do not share: Bravo's gallery and Bravo itself are no filter of Alpha's
+    (the choices are looked up only when a value is given; a value is always checked)."""
+    ours = GalleryFactory(partnership=partnership_a, name="Alpha gallery")
+    theirs = GalleryFactory(partnership=partnership_b, name="Bravo gallery")
+    profile = ProfileFactory(partnership=partnership_a, reference="R-ROWS4")
+    services.placement_add(profile=profile, gallery=ours, actor=Actor(user=admin_a))
+    client = client_for(admin_a)
+
+    page = client.get(DATAVIEW).content.decode()
+    assert "Alpha gallery" in page and "Bravo gallery" not in page
+    assert escape(partnership_b.name) not in page
+
+    for query in (f"gallery={theirs.pk}", f"owner={partnership_b.pk}"):
+        response = client.get(f"{DATAVIEW}?{query}")
+        assert response.status_code == 400, query
+        assert 'data-testid="filter-errors"' in response.content.decode()
+    listed = client.get(f"{DATAVIEW}?gallery={ours.pk}&owner={partnership_a.pk}")
+    assert listed.status_code == 200 and "R-ROWS4" in listed.content.decode()
