@@ -217,25 +217,29 @@ def _row_columns(today: date) -> dict[str, RawSQL]:
     }
 
 
+# What a Dataview row reads, as named values rather than model instances (a third of the rows'
+# cost). The last four are the annotations of dataview_rows.
+DATAVIEW_ROW_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "reference",
+    "aliases",
+    "status",
+    "created_at",
+    "partnership__name",
+    "thumb_token",
+    "notice_kind",
+    "notice_ends_on",
+    "gallery_names",
+)
+
+
 def dataview_rows(*, membership: Membership) -> QuerySet[OffenderProfile]:
     """The Dataview page's rows: each visible profile with what its row shows (thumbnail, the
-    strongest notice in force, gallery names) in the page's own query, not one query each."""
-    return (
-        profiles_visible(membership=membership)
-        .select_related("partnership")
-        .only(
-            "id",
-            "first_name",
-            "last_name",
-            "reference",
-            "aliases",
-            "status",
-            "created_at",
-            "partnership__id",
-            "partnership__name",
-        )
-        .annotate(**_row_columns(timezone.localdate()))
-    )
+    strongest notice in force, gallery names) in the page's own query, not one query each.
+    Filter it, then read DATAVIEW_ROW_COLUMNS."""
+    return profiles_visible(membership=membership).annotate(**_row_columns(timezone.localdate()))
 
 
 def consent_requests_unanswered(*, partnership: Partnership) -> QuerySet[SharingConsent]:
