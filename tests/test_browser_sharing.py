@@ -7,14 +7,17 @@ next to its own, and the build filter narrows them with htmx, without a page loa
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from bcrp.models import User
 from partnerships.models import Role
+from sharing.views import DataviewView
 from tests.factories import PASSWORD, ProfileFactory, partnership_make, person_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -130,3 +133,64 @@ def test_partnerships_agree_to_share_and_dataview_shows_and_filters_both(
 
     Path("var/screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path="var/screenshots/dataview-shared.png", full_page=True)
+
+
+def _rows_in_order(page: Any) -> list[str]:
+    return page.locator("[data-testid=dataview-row] td:nth-child(2) > a").all_inner_texts()
+
+
+def test_the_dataview_pages_forward_and_back_with_htmx_at_360_px(
+    live_server: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An officer on a phone pages through the Dataview by its Next, Previous and First page
+    links: each swaps in the results without a page load, the address follows, and every
+    profile appears once, newest first."""
+    monkeypatch.setattr(DataviewView, "page_size", 3)
+    kilo = partnership_make("kilo", "Kilo BCRP")
+    admin = person_in(kilo, Role.ADMIN, email="admin.kilo@x.org")
+    moment = timezone.now() - timedelta(days=1)
+    surnames = ["Alder", "Birch", "Cedar", "Damson", "Elm", "Fir", "Gean"]
+    for hours, surname in enumerate(surnames):
+        ProfileFactory(
+            partnership=kilo,
+            first_name="Kit",
+            last_name=surname,
+            created_at=moment + timedelta(hours=hours),
+        )
+    newest_first = [f"Kit {surname}" for surname in reversed(surnames)]
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, base, admin)
+        page.goto(f"{base}/p/kilo/dataview/")
+        page.evaluate("window.sameDocument = true")
+        pages = [_rows_in_order(page)]
+
+        def follow(test_id: str, expected_first: str) -> None:
+            page.get_by_test_id(test_id).click()
+            page.wait_for_function(
+                "name => document.querySelector("
+                "'[data-testid=dataview-row] td:nth-child(2) > a').textContent.trim() === name",
+                arg=expected_first,
+            )
+
+        while page.get_by_test_id("next-page").count():
+            follow("next-page", newest_first[3 * len(pages)])
+            assert "cursor=" in urlsplit(page.url).query
+            pages.append(_rows_in_order(page))
+        assert [name for rows in pages for name in rows] == newest_first
+        assert [len(rows) for rows in pages] == [3, 3, 1]
+
+        follow("previous-page", pages[1][0])
+        assert _rows_in_order(page) == pages[1]
+        follow("first-page", pages[0][0])
+        assert _rows_in_order(page) == pages[0]
+        assert urlsplit(page.url).query == ""
+        assert page.evaluate("window.sameDocument === true"), "the page was reloaded"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path="var/screenshots/dataview-pages-360.png", full_page=True)
+    finally:
+        context.close()
