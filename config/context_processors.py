@@ -4,26 +4,19 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
 
 from bulletins.selectors import bulletins_awaiting_acknowledgement
 from partnerships.models import Membership
-from partnerships.selectors import membership_active, memberships_of_user
+from partnerships.selectors import membership_active, memberships_in_menu
 
 
 def partnerships(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    # The switcher and the dashboard print these few columns: the partnership's two dozen
-    # others were read and built on every page.
-    memberships = memberships_of_user(user=request.user).only(
-        "id",
-        "role",
-        "partnership_id",
-        "partnership__slug",
-        "partnership__name",
-        "partnership__police_force_area",
-    )
-    return {"my_memberships": memberships}
+    user = request.user
+    # Read only by the pages that print them.
+    return {"my_memberships": SimpleLazyObject(lambda: memberships_in_menu(user=user))}
 
 
 def critical_bulletins(request: HttpRequest) -> dict[str, Any]:

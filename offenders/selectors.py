@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from bcrp.actors import VIEW, Action
 from bcrp.models import AuditEvent
+from bcrp.prepared import PreparedQuery
 from offenders.models import (
     PUBLIC_NOTICE_AFTER_DAYS,
     Exclusion,
@@ -94,10 +95,19 @@ def shareable_q(*, today: date | None = None) -> Q:
 
 
 def view_permission_id() -> int:
-    """The id of guardian's `view_offenderprofile` permission (one indexed lookup)."""
-    return Permission.objects.values_list("pk", flat=True).get(
+    """The id of guardian's `view_offenderprofile` permission (one indexed lookup, compiled
+    once per process)."""
+    [(found,)] = _VIEW_PERMISSION.rows()
+    return int(found)
+
+
+def _view_permission() -> QuerySet[Permission, tuple[int]]:
+    return Permission.objects.filter(
         codename="view_offenderprofile", content_type__app_label="offenders"
-    )
+    ).values_list("pk")
+
+
+_VIEW_PERMISSION: PreparedQuery[Permission] = PreparedQuery(_view_permission)
 
 
 def profiles_visible_count(*, membership: Membership) -> int | None:

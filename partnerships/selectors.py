@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bcrp.actors import Action
 from bcrp.models import User
+from bcrp.prepared import PreparedQuery
 from partnerships.models import (
     ApiToken,
     Business,
@@ -30,13 +31,24 @@ if TYPE_CHECKING:
 def membership_active(*, user: User | AnonymousUser, slug: str) -> Membership | None:
     if not isinstance(user, User):
         return None
+    found = _MEMBERSHIP_ACTIVE.objects(user=user, slug=slug)
+    return found[0] if found else None
+
+
+def _membership_active(*, user: User, slug: str) -> QuerySet[Membership]:
     # The partnership only: every page under /p/ asks this first, and a member's business and
     # premises, which few pages print, doubled what building and planning the query cost.
     return (
         Membership.objects.select_related("partnership")
         .filter(user=user, partnership__slug=slug, ended_at=None)
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+# Every page under /p/ asks it first: compiled once, not per request (bcrp.prepared).
+_MEMBERSHIP_ACTIVE: PreparedQuery[Membership] = PreparedQuery(
+    _membership_active, user=User, slug=str
+)
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
@@ -45,6 +57,28 @@ def memberships_of_user(*, user: User) -> QuerySet[Membership]:
         .filter(user=user, ended_at=None)
         .order_by("partnership__name")
     )
+
+
+def _memberships_in_menu(*, user: User) -> QuerySet[Membership]:
+    # The switcher and the dashboard print these few columns: the partnership's two dozen
+    # others were read and built on every page.
+    return memberships_of_user(user=user).only(
+        "id",
+        "role",
+        "partnership_id",
+        "partnership__slug",
+        "partnership__name",
+        "partnership__police_force_area",
+    )
+
+
+_MEMBERSHIPS_IN_MENU: PreparedQuery[Membership] = PreparedQuery(_memberships_in_menu, user=User)
+
+
+def memberships_in_menu(*, user: User) -> list[Membership]:
+    """The person's partnerships as the switcher and the dashboard list them (a few columns,
+    by name), in one query compiled once per process."""
+    return _MEMBERSHIPS_IN_MENU.objects(user=user)
 
 
 def roles_of_user(*, user: User) -> set[str]:

@@ -15,7 +15,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from bcrp.keyset import SortKey
-from bcrp.widgets import IsoDateInput, QuickSelect
+from bcrp.prepared import PreparedQuery
+from bcrp.widgets import IsoDateInput, QuickNumberInput, QuickSelect
 from offenders.models import (
     Build,
     EthnicityCode,
@@ -64,8 +65,25 @@ def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
     return by_birth | by_range
 
 
-def _choices(empty_label: str, choices_of: Callable[[], QuerySet[Any]]) -> list[tuple[Any, str]]:
-    return [("", empty_label), *choices_of().values_list("pk", "name")]
+def _gallery_choices(*, partnership: Partnership) -> QuerySet[Any]:
+    return galleries_of_partnership(partnership=partnership).values_list("pk", "name")
+
+
+def _owner_choices(*, partnership: Partnership) -> QuerySet[Any]:
+    return owners_visible(partnership=partnership).values_list("pk", "name")
+
+
+# Drawn on every whole Dataview page: compiled once, not per request (bcrp.prepared).
+CHOICES: dict[str, PreparedQuery[Any]] = {
+    "gallery": PreparedQuery(_gallery_choices, partnership=Partnership),
+    "owner": PreparedQuery(_owner_choices, partnership=Partnership),
+}
+
+
+def _choices(
+    empty_label: str, choices: PreparedQuery[Any], partnership: Partnership
+) -> list[tuple[Any, str]]:
+    return [("", empty_label), *choices.rows(partnership=partnership)]
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -157,7 +175,9 @@ class DataviewFilter(django_filters.FilterSet):
             # Shown as (id, name) pairs, read when the form is drawn (a callable): the API and
             # htmx answers, which draw none, never ask. A model instance per partner
             # partnership only to print its name was a tenth of the page.
-            field.widget.choices = cache(partial(_choices, field.empty_label, choices_of))
+            field.widget.choices = cache(
+                partial(_choices, field.empty_label, CHOICES[name], partnership)
+            )
 
     def get_form_class(self) -> type[forms.Form]:
         return _form_class(frozenset(self.filters))
@@ -258,6 +278,8 @@ def _form_class(names: frozenset[str]) -> type[forms.Form]:
             continue
         if isinstance(filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter):
             filter_.extra["widget"] = QuickSelect
+        elif isinstance(filter_, WholeNumberFilter):
+            filter_.extra["widget"] = QuickNumberInput
         fields[name] = filter_.field
     if "sort" in fields:
         fields["sort"].choices = SORT_CHOICES  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""QuickSelect renders exactly what Django's Select would, without a template per option."""
+"""QuickSelect and QuickInput write exactly what Django's Select and inputs would, without a
+template per option or field."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import mark_safe
 
-from bcrp.widgets import QuickSelect
+from bcrp.widgets import IsoDateInput, QuickInput, QuickNumberInput, QuickSelect
 from partnerships.models import Partnership
 from tests.factories import partnership_make
 
@@ -66,3 +67,37 @@ def test_grouped_choices_fall_back_to_django() -> None:
     grouped = [("Group", [("a", "A"), ("b", "B")]), ("c", "C")]
     quick, _plain = both(forms.ChoiceField, "b", choices=grouped, required=False)
     assert "<optgroup" in quick
+
+
+class QuickSearch(QuickInput, forms.TextInput):
+    input_type = "search"
+    template_name = "django/forms/widgets/search.html"
+
+
+ATTRS = {"data-x": 'a "b" <c>', "required": True, "disabled": False, "min": 0, "safe": "&amp;"}
+
+
+@pytest.mark.parametrize(
+    ("quick", "plain"),
+    [
+        (QuickNumberInput, forms.NumberInput),
+        (IsoDateInput, forms.DateInput),
+        (QuickSearch, forms.TextInput),
+    ],
+)
+@pytest.mark.parametrize("value", [None, "", 42, "2026-01-31", '"><script>x</script>'])
+def test_inputs_are_what_django_writes(quick: type, plain: type, value: object) -> None:
+    ours = quick(attrs=dict(ATTRS)).render("field", value, attrs={"id": "id_field"})
+    django = plain(attrs=dict(ATTRS))
+    django.input_type = quick.input_type
+    theirs = django.render("field", value, attrs={"id": "id_field"})
+    # The same string, but for the newlines Django's included templates end with.
+    assert ours == theirs.strip()
+    assert "<script>" not in ours
+
+
+def test_an_input_with_a_template_of_its_own_is_drawn_by_it() -> None:
+    class Own(QuickInput):
+        template_name = "django/forms/widgets/textarea.html"
+
+    assert Own().render("note", "hi").startswith("<textarea")
