@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -44,6 +44,8 @@ def _stand_in(kind: type, serial: int) -> Any:
         return serial
     if kind is str:
         return f"\x1fstand-in {serial}\x1f"
+    if kind is datetime:
+        return datetime(2001, 1, 1, tzinfo=UTC) + timedelta(seconds=-serial % 10**9)
     if kind is date:
         return date(1, 1, 1) + timedelta(days=-serial % 700_000)
     raise NotPreparable(f"no stand-in for parameters of type {kind.__name__}")

@@ -150,9 +150,12 @@ CACHES = {
 RATELIMIT_USE_CACHE = "ratelimit"
 
 AUTH_USER_MODEL = "bcrp.User"
+# Django's database sessions, read by a prepared query.
+SESSION_ENGINE = "bcrp.sessions"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, reading the person behind a session by a prepared query (bcrp.sessions).
+    "bcrp.sessions.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

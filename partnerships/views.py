@@ -288,7 +288,7 @@ class InvitationAcceptView(View):
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
             )
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="bcrp.sessions.ModelBackend")
         elif actor.user is not None and actor.user.pk == existing.pk:
             services.invitation_accept(token=token, actor=actor)
         else:

@@ -4,9 +4,11 @@ its parameters' values."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -19,6 +21,7 @@ from partnerships.models import Membership, Partnership
 from partnerships.selectors import membership_active, memberships_in_menu, memberships_of_user
 from partnerships.services import membership_add
 from tests.factories import partnership_make, person_in
+from tests.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +153,20 @@ def test_wrong_parameters_or_the_wrong_kind_of_rows_are_refused(admin_a: User) -
     assert values.rows(user=admin_a) == [(admin_a.email,)]
     with pytest.raises(NotPreparable):
         values.objects(user=admin_a)
+
+
+def test_a_sign_in_ends_when_its_session_expires_or_the_person_is_deactivated(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    """Sessions and the person behind them are read by prepared queries: each request still
+    sees an expired session or a deactivated account at once."""
+    page = f"/p/{partnership_a.slug}/dataview/"
+    client = client_for(admin_a)
+    assert client.get(page).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(page).status_code == 302
+
+    client = client_for(admin_a)
+    assert client.get(page).status_code == 200
+    User.objects.filter(pk=admin_a.pk).update(is_active=False)
+    assert client.get(page).status_code == 302
