@@ -174,7 +174,11 @@ class PreparedQuery(Generic[M]):
             raise TypeError(f"{self.build.__name__} takes {sorted(self.parameters)}")
         params = list(compiled.params)
         for position, name in compiled.slots:
-            params[position] = _as_parameter(values[name])
+            value = _as_parameter(values[name])
+            if value is None:
+                # The ORM would have written IS NULL where the SQL compares with a value.
+                raise TypeError(f"{self.build.__name__}: {name} has no value")
+            params[position] = value
         connection = connections[compiled.db]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)

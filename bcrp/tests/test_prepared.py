@@ -145,6 +145,8 @@ def test_wrong_parameters_or_the_wrong_kind_of_rows_are_refused(admin_a: User) -
     )
     with pytest.raises(TypeError):
         prepared.objects(person=admin_a)
+    with pytest.raises(TypeError, match="user has no value"):
+        prepared.objects(user=User())  # unsaved: no key to compare with
     with pytest.raises(NotPreparable):
         prepared.rows(user=admin_a)
     values: PreparedQuery[User] = PreparedQuery(

@@ -77,20 +77,13 @@ class QuickSearch(QuickInput, forms.TextInput):
 ATTRS = {"data-x": 'a "b" <c>', "required": True, "disabled": False, "min": 0, "safe": "&amp;"}
 
 
-@pytest.mark.parametrize(
-    ("quick", "plain"),
-    [
-        (QuickNumberInput, forms.NumberInput),
-        (IsoDateInput, forms.DateInput),
-        (QuickSearch, forms.TextInput),
-    ],
-)
+@pytest.mark.parametrize("quick", [QuickNumberInput, IsoDateInput, QuickSearch])
 @pytest.mark.parametrize("value", [None, "", 42, "2026-01-31", '"><script>x</script>'])
-def test_inputs_are_what_django_writes(quick: type, plain: type, value: object) -> None:
+def test_inputs_are_what_django_writes(quick: type, value: object) -> None:
+    # The same widget drawn by Django's own render, through its templates.
+    plain = type("Plain", (quick,), {"render": forms.Widget.render})
     ours = quick(attrs=dict(ATTRS)).render("field", value, attrs={"id": "id_field"})
-    django = plain(attrs=dict(ATTRS))
-    django.input_type = quick.input_type
-    theirs = django.render("field", value, attrs={"id": "id_field"})
+    theirs = plain(attrs=dict(ATTRS)).render("field", value, attrs={"id": "id_field"})
     # The same string, but for the newlines Django's included templates end with.
     assert ours == theirs.strip()
     assert "<script>" not in ours
