@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
 
@@ -104,9 +104,9 @@ class PreparedQuery(Generic[M]):
             first, second = self._compile(), self._compile()
             if first.sql != second.sql or len(first.params) != len(second.params):
                 raise NotPreparable(f"{self.build.__name__}'s SQL depends on its parameters")
+            slots = {position for position, _name in first.slots}
             for position, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
-                moved = position in dict(first.slots)
-                if (a != b) != moved:
+                if (a != b) != (position in slots):
                     raise NotPreparable(
                         f"{self.build.__name__} puts a value worked out from a parameter into "
                         f"its SQL (parameter {position})"
@@ -137,7 +137,7 @@ class PreparedQuery(Generic[M]):
             slots += [(position, name) for position in where]
         columns = [column for column, _sql, _alias in compiler.select]
         klass_info = compiler.klass_info
-        model_query = queryset._iterable_class.__name__ == "ModelIterable"
+        model_query = queryset._iterable_class is ModelIterable
         if model_query and (
             compiler.annotation_col_map or getattr(queryset, "_known_related_objects", None)
         ):

@@ -65,18 +65,26 @@ def _age_bounds(today: date, age_from: int | None, age_to: int | None) -> Q:
     return by_birth | by_range
 
 
-def _gallery_choices(*, partnership: Partnership) -> QuerySet[Any]:
-    return galleries_of_partnership(partnership=partnership).values_list("pk", "name")
+# The filters whose choices are the request's own partnership's, and the selector of each.
+PARTNERSHIP_CHOICES: dict[str, Callable[..., QuerySet[Any]]] = {
+    "gallery": galleries_of_partnership,
+    "owner": owners_visible,
+}
 
 
-def _owner_choices(*, partnership: Partnership) -> QuerySet[Any]:
-    return owners_visible(partnership=partnership).values_list("pk", "name")
+def _pairs_of(selector: Callable[..., QuerySet[Any]]) -> Callable[..., QuerySet[Any]]:
+    def pairs(*, partnership: Partnership) -> QuerySet[Any]:
+        return selector(partnership=partnership).values_list("pk", "name")
+
+    pairs.__name__ = f"{selector.__name__}_pairs"
+    return pairs
 
 
-# Drawn on every whole Dataview page: compiled once, not per request (bcrp.prepared).
+# Their (id, name) pairs, drawn on every whole Dataview page: compiled once, not per request
+# (bcrp.prepared).
 CHOICES: dict[str, PreparedQuery[Any]] = {
-    "gallery": PreparedQuery(_gallery_choices, partnership=Partnership),
-    "owner": PreparedQuery(_owner_choices, partnership=Partnership),
+    name: PreparedQuery(_pairs_of(selector), partnership=Partnership)
+    for name, selector in PARTNERSHIP_CHOICES.items()
 }
 
 
@@ -162,16 +170,12 @@ class DataviewFilter(django_filters.FilterSet):
         if not partnership.records_perceived_ethnicity:
             # Switched off for this partnership: not offered, and ignored if typed in a URL.
             del self.filters["perceived_ethnicity"]
-        partnership_choices: dict[str, Callable[[], QuerySet[Any]]] = {
-            "gallery": partial(galleries_of_partnership, partnership=partnership),
-            "owner": partial(owners_visible, partnership=partnership),
-        }
-        for name, choices_of in partnership_choices.items():
+        for name, selector in PARTNERSHIP_CHOICES.items():
             field = self.form.fields[name]
             if self.data.get(name):
                 # A value to check against this partnership's choices. With none, the field
                 # keeps its empty queryset, which nothing reads.
-                field.queryset = choices_of()
+                field.queryset = selector(partnership=partnership)
             # Shown as (id, name) pairs, read when the form is drawn (a callable): the API and
             # htmx answers, which draw none, never ask. A model instance per partner
             # partnership only to print its name was a tenth of the page.
