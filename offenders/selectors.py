@@ -55,17 +55,31 @@ REFERENCE_RE = re.compile(r"[A-Za-z]{1,5}-\d{1,6}")
 PUBLIC_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def juvenile_q(*, today: date | None = None) -> Q:
-    """Profiles whose subject is, or may be, under 18 today."""
+def juvenile_q(*, today: date | None = None, via: str = "") -> Q:
+    """Profiles whose subject is, or may be, under 18 today (`via` reaches the profile from
+    another model, as "profile__")."""
     today = today or timezone.localdate()
     eighteenth_birthday_cutoff = today - relativedelta(years=ADULT_AGE)
-    return Q(date_of_birth__gt=eighteenth_birthday_cutoff) | Q(
-        date_of_birth__isnull=True, age_min__lt=ADULT_AGE
+    return Q(**{f"{via}date_of_birth__gt": eighteenth_birthday_cutoff}) | Q(
+        **{f"{via}date_of_birth__isnull": True, f"{via}age_min__lt": ADULT_AGE}
     )
 
 
+def till_ready_q(*, partnership: Partnership, today: date, via: str = "") -> Q:
+    """The profile's own conditions for the till: its partnership's, known or sought, not
+    under challenge, never (possibly) a child."""
+    return Q(
+        **{
+            f"{via}partnership": partnership,
+            f"{via}status__in": [ProfileStatus.KNOWN, ProfileStatus.ID_SOUGHT],
+            f"{via}under_challenge": False,
+        }
+    ) & ~juvenile_q(today=today, via=via)
+
+
 def circulated_q(*, partnership: Partnership, today: date | None = None) -> Q:
-    """Profiles a partnership's members may see at the till."""
+    """Profiles a partnership's members may see at the till: ready for it, and placed in a
+    gallery circulated to members that has not expired nor awaits approval."""
     today = today or timezone.localdate()
     in_visible_gallery = Exists(
         GalleryPlacement.objects.filter(
@@ -76,12 +90,7 @@ def circulated_q(*, partnership: Partnership, today: date | None = None) -> Q:
             awaiting_approval=False,
         )
     )
-    return (
-        Q(partnership=partnership, status__in=[ProfileStatus.KNOWN, ProfileStatus.ID_SOUGHT])
-        & Q(under_challenge=False)
-        & Q(in_visible_gallery)
-        & ~juvenile_q(today=today)
-    )
+    return till_ready_q(partnership=partnership, today=today) & Q(in_visible_gallery)
 
 
 def shareable_q(*, today: date | None = None) -> Q:
@@ -431,15 +440,17 @@ def placements_circulated(
     not expired nor awaiting approval, the profile circulated (never archived, never under 18,
     never under challenge)."""
     today = today or timezone.localdate()
-    circulated = OffenderProfile.objects.filter(circulated_q(partnership=partnership, today=today))
+    # The placement itself is the profile's place in a visible gallery (circulated_q's Exists),
+    # so only the profile's own conditions are joined: linear work whatever the planner
+    # believes of the tables' sizes, where a semi-join per row was not.
     return (
         GalleryPlacement.objects.filter(
+            till_ready_q(partnership=partnership, today=today, via="profile__"),
             gallery=gallery,
             gallery__partnership=partnership,
             gallery__members_may_see=True,
             expires_on__gte=today,
             awaiting_approval=False,
-            profile__in=circulated,
         )
         .select_related("profile")
         .order_by("profile__last_name", "profile__first_name", "id")

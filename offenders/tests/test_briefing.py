@@ -47,6 +47,7 @@ from tests.factories import (
     person_in,
 )
 from tests.fixtures import client_for
+from tests.plans import rows_touched, tables_believed_empty
 
 pytestmark = pytest.mark.django_db
 
@@ -392,7 +393,7 @@ def test_the_query_count_does_not_grow_with_the_gallery(
 def test_two_hundred_people_are_printed_while_the_administrator_waits(
     partnership_a: Partnership, admin_a: User
 ) -> None:
-    """Built in the request, not on the worker: 200 people must take well under 3 seconds."""
+    """Built in the request, not on the worker: 200 people, eight boxes to a page."""
     gallery = gallery_of(partnership_a, admin_a, 200)
     client = client_for(admin_a)
     started = time.perf_counter()
@@ -403,8 +404,26 @@ def test_two_hundred_people_are_printed_while_the_administrator_waits(
     print(
         f"gallery briefing: 200 people, {pages} pages, {len(response.content)} bytes, {took:.2f}s"
     )
-    assert pages == 25  # eight boxes to a page
-    assert took < 3.0
+    assert pages == 25
+
+
+def test_the_briefing_reads_rows_in_proportion_to_its_people_whatever_the_planner_believes(
+    partnership_a: Partnership, admin_a: User
+) -> None:
+    """Autovacuum had analysed the tables while a test's rows were rolled back, the planner took
+    them for empty, and the briefing of 200 people ran past five minutes: a semi-join per
+    placement read 69.7 million rows for 100 people. Under that belief it now reads at most
+    about one pass over the gallery per person (40,900 rows for 200)."""
+    people = 200
+    gallery = gallery_of(partnership_a, admin_a, people)
+    today = timezone.localdate()
+    placements = selectors.placements_briefed(
+        partnership=partnership_a, gallery=gallery, today=today
+    )
+    with tables_believed_empty(GalleryPlacement, Gallery, OffenderProfile):
+        touched = rows_touched(placements)
+    assert len(list(placements)) == people
+    assert touched < 2 * people**2, touched
 
 
 def test_the_first_page_renders_with_photos(briefed: Briefed, admin_a: User) -> None:
