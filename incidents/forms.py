@@ -75,11 +75,12 @@ class IncidentForm(forms.ModelForm[Incident]):
         queryset=OffenderProfile.objects.none(),
         # A large partnership's gallery is thousands of choices: Django's template per option
         # made the report page take a second to draw (`make loadtest`).
-        widget=QuickSelect,
+        # Searched by typing where the browser runs scripts (static/js/searchable-select.js).
+        widget=QuickSelect(attrs={"data-searchable": "Type part of a name"}),
         required=False,
         label="Do you know who it was?",
         empty_label="No / not sure",
-        help_text="Pick from your partnership's gallery.",
+        help_text="From your partnership's gallery: type part of a name or alias.",
     )
     photos = MultiplePhotoField(
         max_files=MAX_PHOTOS_PER_INCIDENT,

@@ -5,7 +5,7 @@
  * phone is out of the scheme's control. */
 "use strict";
 
-var SHELL_CACHE = "bcrp-shell-v1";
+var SHELL_CACHE = "bcrp-shell-v2";
 var OFFLINE_URL = "{{ offline_url }}";
 var STATIC_PREFIX = "{% get_static_prefix %}";
 var SHELL = [
@@ -16,6 +16,9 @@ var SHELL = [
   "{% static 'js/app.js' %}",
   "{% static 'js/upload.js' %}",
   "{% static 'js/offline-reports.js' %}",
+  "{% static 'vendor/tom-select/tom-select.min.css' %}",
+  "{% static 'vendor/tom-select/tom-select.base.min.js' %}",
+  "{% static 'js/searchable-select.js' %}",
   "{% static 'icons/icon-192.png' %}",
   "{% static 'icons/favicon.png' %}"
 ];
