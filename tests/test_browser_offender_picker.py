@@ -16,7 +16,6 @@ from incidents.models import Incident
 from offenders.models import GalleryPlacement
 from partnerships.models import Role
 from tests.factories import (
-    PASSWORD,
     GalleryFactory,
     PremisesFactory,
     ProfileFactory,
@@ -24,7 +23,7 @@ from tests.factories import (
     partnership_make,
     person_in,
 )
-from tests.test_browser_csp import Watch
+from tests.test_browser_csp import Watch, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,11 +61,7 @@ def test_a_member_finds_one_person_among_hundreds_by_typing_at_360_px(
     page.set_default_timeout(15_000)
     watch = Watch(page)
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", member.email)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url, member)
         page.goto(f"{live_server.url}/p/lima/incidents/new/")
         # The <select> is still there, carrying every circulated person, and nothing else.
         select = page.locator("#id_offender")
