@@ -441,8 +441,9 @@ def placements_circulated(
     never under challenge)."""
     today = today or timezone.localdate()
     # The placement itself is the profile's place in a visible gallery (circulated_q's Exists),
-    # so only the profile's own conditions are joined: linear work whatever the planner
-    # believes of the tables' sizes, where a semi-join per row was not.
+    # so only the profile's own conditions are joined: at worst one pass over the gallery per
+    # person when the planner takes the tables for empty, where a semi-join per row was
+    # unbounded (offenders/tests/test_briefing.py).
     return (
         GalleryPlacement.objects.filter(
             till_ready_q(partnership=partnership, today=today, via="profile__"),

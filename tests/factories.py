@@ -73,6 +73,14 @@ def membership_of(user: User, partnership: Partnership) -> Membership:
     return Membership.objects.get(user=user, partnership=partnership, ended_at=None)
 
 
+def member_at_premises(partnership: Partnership, email: str, premises_name: str) -> Membership:
+    """A member working at premises of their own business, as the report form fills it in."""
+    membership = membership_of(person_in(partnership, Role.MEMBER, email=email), partnership)
+    membership.premises = PremisesFactory(business=membership.business, name=premises_name)
+    membership.save(update_fields=["premises"])
+    return membership
+
+
 class ProfileFactory(factory.django.DjangoModelFactory[OffenderProfile]):
     """A profile saved directly; use offenders.services when the test is about creation."""
 

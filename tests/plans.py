@@ -10,8 +10,6 @@ touches (never by seconds).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -25,10 +23,9 @@ DISCARDED = (
 )
 
 
-@contextmanager
-def tables_believed_empty(*models: type[Model]) -> Iterator[None]:
-    """Within the test's transaction (rolled back with it), the planner believes these models'
-    tables and their indexes hold no rows in the pages they have."""
+def believe_tables_empty(*models: type[Model]) -> None:
+    """For the rest of the test's transaction (rolled back with it), the planner believes these
+    models' tables and their indexes hold no rows in the pages they have."""
     assert connection.in_atomic_block, "the statistics are changed inside the test's transaction"
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
@@ -47,7 +44,6 @@ def tables_believed_empty(*models: type[Model]) -> Iterator[None]:
             {"tables": tables},
         )
         assert cursor.rowcount >= len(tables)
-    yield
 
 
 def rows_touched(queryset: QuerySet[Any]) -> int:

@@ -9,14 +9,11 @@ from typing import Any
 import pytest
 
 from incidents.models import Incident
-from partnerships.models import Role
 from tests.factories import (
     PASSWORD,
-    PremisesFactory,
     jpeg_bytes,
-    membership_of,
+    member_at_premises,
     partnership_make,
-    person_in,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,11 +23,8 @@ def test_member_reports_an_incident_with_two_photos_on_a_phone(
     live_server: Any, browser: Any, tmp_path: Path
 ) -> None:
     partnership = partnership_make("kilo", "Kilo BCRP")
-    member = person_in(partnership, Role.MEMBER, email="member.kilo@example.org")
-    membership = membership_of(member, partnership)
-    premises = PremisesFactory(business=membership.business, name="Kilo Express")
-    membership.premises = premises
-    membership.save(update_fields=["premises"])
+    membership = member_at_premises(partnership, "member.kilo@example.org", "Kilo Express")
+    member, premises = membership.user, membership.premises
     photos = []
     for n in (1, 2):
         path = tmp_path / f"till-{n}.jpg"
@@ -50,7 +44,7 @@ def test_member_reports_an_incident_with_two_photos_on_a_phone(
         page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/p/kilo/incidents/new/")
         # Premises and time are filled in already: a person at a till types as little as possible.
-        assert page.locator("#id_premises").input_value() == str(premises.pk)
+        assert page.locator("#id_premises").input_value() == str(membership.premises_id)
         assert page.locator("#id_occurred_at").input_value() != ""
         page.select_option("#id_category", "theft")
         page.fill("#id_description", "Two men took razor blades from the front display.")

@@ -14,14 +14,11 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident
 from offenders.models import GalleryPlacement
-from partnerships.models import Role
 from tests.factories import (
     GalleryFactory,
-    PremisesFactory,
     ProfileFactory,
-    membership_of,
+    member_at_premises,
     partnership_make,
-    person_in,
 )
 from tests.test_browser_csp import Watch, sign_in
 
@@ -35,10 +32,7 @@ def test_a_member_finds_one_person_among_hundreds_by_typing_at_360_px(
     live_server: Any, browser: Any
 ) -> None:
     partnership = partnership_make("lima", "Lima BCRP")
-    member = person_in(partnership, Role.MEMBER, email="member.lima@example.org")
-    membership = membership_of(member, partnership)
-    membership.premises = PremisesFactory(business=membership.business, name="Lima Express")
-    membership.save(update_fields=["premises"])
+    member = member_at_premises(partnership, "member.lima@example.org", "Lima Express").user
     gallery = GalleryFactory(partnership=partnership, members_may_see=True)
     profiles = ProfileFactory.create_batch(GALLERY - 2, partnership=partnership)
     wanted = ProfileFactory(

@@ -17,11 +17,11 @@ from incidents.models import Incident, IncidentPhoto
 from partnerships.models import Role
 from tests.factories import (
     PASSWORD,
-    PremisesFactory,
     ProfileFactory,
     image_on,
     incident_reported,
     jpeg_bytes,
+    member_at_premises,
     membership_of,
     partnership_make,
     person_in,
@@ -78,10 +78,7 @@ def test_report_written_without_signal_is_kept_and_stored_once_when_it_returns(
     live_server: Any, browser: Any, tmp_path: Path
 ) -> None:
     partnership = partnership_make("kilo", "Kilo BCRP")
-    member = person_in(partnership, Role.MEMBER, email="member.kilo@example.org")
-    membership = membership_of(member, partnership)
-    membership.premises = PremisesFactory(business=membership.business, name="Kilo Express")
-    membership.save(update_fields=["premises"])
+    member = member_at_premises(partnership, "member.kilo@example.org", "Kilo Express").user
     photos = []
     for n in (1, 2):
         path = tmp_path / f"till-{n}.jpg"

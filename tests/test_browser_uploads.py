@@ -19,9 +19,8 @@ from offenders.models import OffenderImage
 from partnerships.models import Partnership, Role
 from tests.factories import (
     PASSWORD,
-    PremisesFactory,
     ProfileFactory,
-    membership_of,
+    member_at_premises,
     partnership_make,
     person_in,
 )
@@ -86,10 +85,7 @@ PROGRESS_MOVING = """(selector) => {
 @pytest.fixture
 def reporter(db: None) -> Iterator[tuple[Partnership, User]]:
     partnership = partnership_make("lima", "Lima BCRP")
-    member = person_in(partnership, Role.MEMBER, email="member.lima@example.org")
-    membership = membership_of(member, partnership)
-    membership.premises = PremisesFactory(business=membership.business, name="Lima Express")
-    membership.save(update_fields=["premises"])
+    member = member_at_premises(partnership, "member.lima@example.org", "Lima Express").user
     yield partnership, member
 
 

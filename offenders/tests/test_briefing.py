@@ -47,7 +47,7 @@ from tests.factories import (
     person_in,
 )
 from tests.fixtures import client_for
-from tests.plans import rows_touched, tables_believed_empty
+from tests.plans import believe_tables_empty, rows_touched
 
 pytestmark = pytest.mark.django_db
 
@@ -420,8 +420,8 @@ def test_the_briefing_reads_rows_in_proportion_to_its_people_whatever_the_planne
     placements = selectors.placements_briefed(
         partnership=partnership_a, gallery=gallery, today=today
     )
-    with tables_believed_empty(GalleryPlacement, Gallery, OffenderProfile):
-        touched = rows_touched(placements)
+    believe_tables_empty(GalleryPlacement, Gallery, OffenderProfile)
+    touched = rows_touched(placements)
     assert len(list(placements)) == people
     assert touched < 2 * people**2, touched
 

@@ -44,13 +44,7 @@
     });
   }
 
-  if (window.htmx) {
-    window.htmx.onLoad(enhance);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      enhance(document);
-    });
-  } else {
-    enhance(document);
-  }
+  // htmx (every page has it, base.html) calls this for the page once it is read, then for
+  // whatever it swaps in.
+  window.htmx.onLoad(enhance);
 })();
